@@ -1,0 +1,9 @@
+/**
+ * cashwire: reactive drivers for cash-handling devices.
+ * @packageDocumentation
+ */
+export * from './core/errors.js';
+export * from './core/money.js';
+export * from './core/bytes.js';
+export type { Diagnostic, DiagnosticKind } from './core/diagnostics.js';
+export type { Transport, LineSettings } from './transport/transport.js';
