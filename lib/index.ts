@@ -7,3 +7,4 @@ export * from './core/money.js';
 export * from './core/bytes.js';
 export type { Diagnostic, DiagnosticKind } from './core/diagnostics.js';
 export type { Transport, LineSettings } from './transport/transport.js';
+export * from './core/events.js';
