@@ -1,0 +1,48 @@
+/**
+ * Frame trace records: one per frame on the wire, the data behind `trace$`
+ * and the JSONL fixture format. Plain data so they serialize as they are.
+ */
+import type { SchedulerLike } from 'rxjs';
+import { toHex } from '../core/bytes.js';
+
+export interface FrameTrace {
+  /** `scheduler.now()` when the frame was sent or received. */
+  readonly time: number;
+  readonly direction: 'tx' | 'rx';
+  readonly protocol: string;
+  readonly address?: number;
+  /** The bytes exactly as on the wire. */
+  readonly hex: string;
+  /** Command or event name, when known. */
+  readonly name?: string;
+  readonly note?: string;
+  /** Decrypted bytes; only filled when the user opted in (they may carry secrets). */
+  readonly plainHex?: string;
+}
+
+export interface TraceDetails {
+  readonly address?: number;
+  readonly name?: string;
+  readonly note?: string;
+  readonly plain?: Uint8Array;
+}
+
+/** Build a {@link FrameTrace}, leaving out absent details (exact optional properties). */
+export function traceRecord(
+  scheduler: Pick<SchedulerLike, 'now'>,
+  direction: 'tx' | 'rx',
+  protocol: string,
+  bytes: Uint8Array,
+  details: TraceDetails = {},
+): FrameTrace {
+  return {
+    time: scheduler.now(),
+    direction,
+    protocol,
+    hex: toHex(bytes),
+    ...(details.address !== undefined && { address: details.address }),
+    ...(details.name !== undefined && { name: details.name }),
+    ...(details.note !== undefined && { note: details.note }),
+    ...(details.plain !== undefined && { plainHex: toHex(details.plain) }),
+  };
+}
