@@ -1,0 +1,147 @@
+/**
+ * Streaming eSSP receiver: a {@link FrameParser} for `deframe()` that turns
+ * chunks of line bytes into frames and diagnostics.
+ *
+ * Receiver rules (fact sheet section 4):
+ * - while idle, bytes other than 0x7F are junk (one `discarded` diagnostic per run per chunk);
+ *   a 0x7F starts a frame;
+ * - inside a frame, `7F 7F` is one data byte 0x7F, and 0x7F followed by any
+ *   other byte means a new frame starts: the partial one is dropped (`resync`)
+ *   and the byte after the 0x7F is the new frame's SEQ/ADDR byte;
+ * - a 0x7F that ends a chunk is held until the next byte decides what it is;
+ * - the frame is complete after LENGTH + 5 unstuffed bytes (STX included);
+ *   LENGTH 0 drops the frame (`resync`), a CRC mismatch gives a `crc` diagnostic.
+ *
+ * Chunks may split a frame anywhere. Each frame output carries `raw`, the
+ * exact wire bytes it came from (STX and stuffing included). The parser never
+ * throws; it allocates only per output, not per byte, since it sits on every
+ * byte the device sends.
+ */
+import type { OperatorFunction } from 'rxjs';
+import {
+  deframe,
+  type DeframeOptions,
+  type DeframeOutput,
+  type FrameParser,
+} from '../../operators/deframe.js';
+import {
+  checkCrc,
+  discardedError,
+  ESSP_FRAME_OVERHEAD,
+  ESSP_MAX_DATA_LENGTH,
+  ESSP_STX,
+  frameFromBody,
+  gapError,
+  lostStxError,
+  zeroLengthError,
+  type EsspFrame,
+} from './framing.js';
+
+/** Unstuffed bytes after the STX in the longest frame: SEQ/ADDR, LENGTH, 255 DATA, CRCL, CRCH. */
+const MAX_BODY = ESSP_MAX_DATA_LENGTH + ESSP_FRAME_OVERHEAD - 1;
+/** Wire bytes of the longest frame: STX plus every body byte doubled. */
+const MAX_RAW = 1 + 2 * MAX_BODY;
+
+export function createEsspParser(): FrameParser<EsspFrame> {
+  const body = new Uint8Array(MAX_BODY); // unstuffed SEQ/ADDR .. CRCH
+  const raw = new Uint8Array(MAX_RAW); // wire bytes of the frame so far
+  let inFrame = false;
+  let held = false; // a 0x7F inside the frame waits for the next byte
+  let count = 0; // bytes in `body`
+  let need = 2; // body bytes that complete the frame; known once LENGTH arrives
+  let rawLen = 0;
+
+  const startFrame = (): void => {
+    inFrame = true;
+    held = false;
+    raw[0] = ESSP_STX;
+    rawLen = 1;
+    count = 0;
+    need = 2;
+  };
+
+  /** Consume frame bytes from `chunk[i..]`; returns where it stopped (frame done or chunk end). */
+  const collect = (chunk: Uint8Array, start: number, out: DeframeOutput<EsspFrame>[]): number => {
+    const n = chunk.length;
+    for (let i = start; i < n; i++) {
+      const b = chunk[i]!;
+      if (b === ESSP_STX) {
+        if (!held) {
+          held = true;
+          continue;
+        }
+        held = false; // stuffed pair: one data byte 0x7F, both bytes stay in `raw`
+        raw[rawLen++] = ESSP_STX;
+      } else if (held) {
+        // The held 0x7F was an STX: drop what we had and start over from it.
+        out.push({ type: 'diagnostic', diagnostic: lostStxError(raw.slice(0, rawLen)) });
+        startFrame();
+      }
+      raw[rawLen++] = b;
+      body[count++] = b;
+      if (count === 2) {
+        if (b === 0) {
+          out.push({ type: 'diagnostic', diagnostic: zeroLengthError(raw.slice(0, rawLen)) });
+          inFrame = false;
+          return i + 1;
+        }
+        need = b + ESSP_FRAME_OVERHEAD - 1;
+      } else if (count === need) {
+        const length = need - (ESSP_FRAME_OVERHEAD - 1);
+        const wire = raw.slice(0, rawLen);
+        const crcError = checkCrc(body, length, wire);
+        out.push(
+          crcError
+            ? { type: 'diagnostic', diagnostic: crcError }
+            : { type: 'frame', frame: frameFromBody(body, length), raw: wire },
+        );
+        inFrame = false;
+        return i + 1;
+      }
+    }
+    return n;
+  };
+
+  return {
+    push(chunk: Uint8Array): DeframeOutput<EsspFrame>[] {
+      const out: DeframeOutput<EsspFrame>[] = [];
+      const n = chunk.length;
+      let i = 0;
+      while (i < n) {
+        if (inFrame) {
+          i = collect(chunk, i, out);
+          continue;
+        }
+        const stx = chunk.indexOf(ESSP_STX, i);
+        const end = stx < 0 ? n : stx;
+        if (end > i) out.push({ type: 'diagnostic', diagnostic: discardedError(chunk, i, end) });
+        if (stx < 0) break;
+        startFrame();
+        i = stx + 1;
+      }
+      return out;
+    },
+    reset(): DeframeOutput<EsspFrame>[] {
+      if (!inFrame) return [];
+      if (held) raw[rawLen++] = ESSP_STX;
+      const partial = raw.slice(0, rawLen);
+      inFrame = false;
+      held = false;
+      return [{ type: 'diagnostic', diagnostic: gapError(partial) }];
+    },
+    get pending(): boolean {
+      return inFrame;
+    },
+  };
+}
+
+/**
+ * `deframe()` preset for eSSP: bytes in, frames and diagnostics out. Pass
+ * `interByteGapMs` to drop a partial frame after a pause (slaves have no such
+ * timeout, but a host gains nothing by waiting on a frame that stopped).
+ */
+export function deframeEssp(
+  options: DeframeOptions = {},
+): OperatorFunction<Uint8Array, DeframeOutput<EsspFrame>> {
+  return deframe(createEsspParser, options);
+}
