@@ -65,7 +65,7 @@ describe('createRequestQueue', () => {
 
   it('resends identical bytes on timeout and gives up with CommandTimeoutError after N attempts', () => {
     ts.run(({ expectObservable, hot }) => {
-      const { io, writes } = fakeIo(ts, hot<Frame>(''));
+      const { io, writes } = fakeIo(ts, hot(''));
       const q = createRequestQueue(io, { timeoutMs: 100, attempts: 3, scheduler: ts });
       const req = request('PING', { ok: accept('pong') });
       const events: ExchangeEvent['type'][] = [];
@@ -91,7 +91,7 @@ describe('createRequestQueue', () => {
 
   it('reports attempts and elapsed time in the timeout error info', () => {
     ts.run(({ hot }) => {
-      const { io } = fakeIo(ts, hot<Frame>(''));
+      const { io } = fakeIo(ts, hot(''));
       const q = createRequestQueue(io, { timeoutMs: 250, attempts: 2, scheduler: ts });
       let error: unknown;
       q.send(request('SYNC', {})).subscribe({ error: (e: unknown) => (error = e) });
@@ -108,7 +108,7 @@ describe('createRequestQueue', () => {
 
   it('writes the bytes as they were when the request started, even if the caller reuses its buffer', () => {
     ts.run(({ hot }) => {
-      const { io, writes } = fakeIo(ts, hot<Frame>(''));
+      const { io, writes } = fakeIo(ts, hot(''));
       const q = createRequestQueue(io, { timeoutMs: 10, attempts: 2, scheduler: ts });
       const buf = bytes(1, 2, 3);
       q.send({ label: 'X', bytes: buf, match: () => ({ kind: 'ignore' }) }).subscribe({
@@ -122,7 +122,7 @@ describe('createRequestQueue', () => {
 
   it("resends immediately on 'retry', counting it as an attempt", () => {
     ts.run(({ expectObservable, hot }) => {
-      const { io, writes } = fakeIo(ts, hot<Frame>('20ms n 29ms a'));
+      const { io, writes } = fakeIo(ts, hot('20ms n 29ms a'));
       const q = createRequestQueue(io, { timeoutMs: 100, attempts: 3, scheduler: ts });
       expectObservable(q.send(request('POLL', { n: RETRY, a: accept('A') }))).toBe('50ms (v|)', { v: 'A' });
       ts.flush();
@@ -133,7 +133,7 @@ describe('createRequestQueue', () => {
 
   it("gives up when the last attempt is answered with 'retry'", () => {
     ts.run(({ expectObservable, hot }) => {
-      const { io, writes } = fakeIo(ts, hot<Frame>('10ms n 9ms n'));
+      const { io, writes } = fakeIo(ts, hot('10ms n 9ms n'));
       const q = createRequestQueue(io, { timeoutMs: 100, attempts: 2, scheduler: ts });
       expectObservable(q.send(request('POLL', { n: RETRY }))).toBe(
         '20ms #',
@@ -147,7 +147,7 @@ describe('createRequestQueue', () => {
 
   it("keeps the same deadline when a frame is 'ignore'd", () => {
     ts.run(({ expectObservable, hot }) => {
-      const { io, writes } = fakeIo(ts, hot<Frame>('50ms j 29ms j'));
+      const { io, writes } = fakeIo(ts, hot('50ms j 29ms j'));
       const q = createRequestQueue(io, { timeoutMs: 100, attempts: 1, scheduler: ts });
       expectObservable(q.send(request('POLL', {}))).toBe(
         '100ms #',
@@ -161,7 +161,7 @@ describe('createRequestQueue', () => {
 
   it('accepts a reply after ignored frames within the deadline', () => {
     ts.run(({ expectObservable, hot }) => {
-      const { io, writes } = fakeIo(ts, hot<Frame>('50ms j 39ms a'));
+      const { io, writes } = fakeIo(ts, hot('50ms j 39ms a'));
       const q = createRequestQueue(io, { timeoutMs: 100, attempts: 3, scheduler: ts });
       expectObservable(q.send(request('POLL', { a: accept('A') }))).toBe('90ms (v|)', { v: 'A' });
       ts.flush();
@@ -172,7 +172,7 @@ describe('createRequestQueue', () => {
   it("errors with the match's error on 'fail', without resending", () => {
     const nak = new DeviceError('SET', 'COMMAND_CANNOT_BE_PROCESSED', 'SET cannot be processed now.');
     ts.run(({ expectObservable, hot }) => {
-      const { io, writes } = fakeIo(ts, hot<Frame>('30ms f'));
+      const { io, writes } = fakeIo(ts, hot('30ms f'));
       const q = createRequestQueue(io, { timeoutMs: 100, attempts: 3, scheduler: ts });
       expectObservable(q.send(request('SET', { f: { kind: 'fail', error: nak } }))).toBe(
         '30ms #',
@@ -186,7 +186,7 @@ describe('createRequestQueue', () => {
 
   it('serializes requests: the second is written only after the first is answered', () => {
     ts.run(({ expectObservable, hot }) => {
-      const { io, writes } = fakeIo(ts, hot<Frame>('30ms a 29ms b'));
+      const { io, writes } = fakeIo(ts, hot('30ms a 29ms b'));
       const q = createRequestQueue(io, { timeoutMs: 100, scheduler: ts });
       const first = q.send(request('ONE', { a: accept('1'), b: accept('wrong') }));
       const second = q.send(request('TWO', { a: accept('wrong'), b: accept('2') }));
@@ -202,7 +202,7 @@ describe('createRequestQueue', () => {
 
   it('removes a waiting request when it is unsubscribed, and never writes it', () => {
     ts.run(({ expectObservable, hot }) => {
-      const { io, writes } = fakeIo(ts, hot<Frame>('30ms a 9ms c'));
+      const { io, writes } = fakeIo(ts, hot('30ms a 9ms c'));
       const q = createRequestQueue(io, { timeoutMs: 100, scheduler: ts });
       expectObservable(q.send(request('ONE', { a: accept('1') }))).toBe('30ms (v|)', { v: '1' });
       expectObservable(q.send(request('TWO', { a: accept('2') })), '^ 9ms !').toBe('');
@@ -221,7 +221,7 @@ describe('createRequestQueue', () => {
 
   it('abandons an in-flight request on unsubscribe and starts the next one at once', () => {
     ts.run(({ expectObservable, hot }) => {
-      const { io, writes } = fakeIo(ts, hot<Frame>('15ms a 9ms b'));
+      const { io, writes } = fakeIo(ts, hot('15ms a 9ms b'));
       const q = createRequestQueue(io, { timeoutMs: 100, scheduler: ts });
       const events: ExchangeEvent[] = [];
       q.events$.subscribe((e) => events.push(e));
@@ -241,7 +241,7 @@ describe('createRequestQueue', () => {
 
   it('reports busy$ while requests are in flight or waiting, and replays the latest value', () => {
     ts.run(({ expectObservable, hot }) => {
-      const { io } = fakeIo(ts, hot<Frame>('30ms a 9ms b'));
+      const { io } = fakeIo(ts, hot('30ms a 9ms b'));
       const q = createRequestQueue(io, { timeoutMs: 100, scheduler: ts });
       ts.schedule(() => {
         q.send(request('ONE', { a: accept('1') })).subscribe();
@@ -257,7 +257,7 @@ describe('createRequestQueue', () => {
 
   it('drops frames that arrive while nothing is in flight, reporting them as unsolicited', () => {
     ts.run(({ expectObservable, hot }) => {
-      const { io } = fakeIo(ts, hot<Frame>('5ms a 9ms a'));
+      const { io } = fakeIo(ts, hot('5ms a 9ms a'));
       const q = createRequestQueue(io, { timeoutMs: 100, scheduler: ts });
       const events: ExchangeEvent[] = [];
       q.events$.subscribe((e) => events.push(e));
@@ -273,7 +273,7 @@ describe('createRequestQueue', () => {
 
   it('completes a request without reply right after the write', () => {
     ts.run(({ expectObservable, hot }) => {
-      const { io, writes } = fakeIo(ts, hot<Frame>(''));
+      const { io, writes } = fakeIo(ts, hot(''));
       const q = createRequestQueue(io, { scheduler: ts });
       expectObservable(q.send(request('RESET', {}, { expectReply: false }))).toBe('|');
       expectObservable(q.send(request('NEXT', {}, { expectReply: false }))).toBe('|');
@@ -288,7 +288,7 @@ describe('createRequestQueue', () => {
       let fail: unknown = lost;
       const q = createRequestQueue(
         {
-          frames$: hot<Frame>('20ms a'),
+          frames$: hot('20ms a'),
           write: () =>
             defer(() => {
               const e = fail;
@@ -317,7 +317,7 @@ describe('createRequestQueue', () => {
 
   it('dispose errors the in-flight and waiting requests with DisposedError, and later sends too', () => {
     ts.run(({ expectObservable, hot }) => {
-      const { io, writes } = fakeIo(ts, hot<Frame>(''));
+      const { io, writes } = fakeIo(ts, hot(''));
       const q = createRequestQueue(io, { timeoutMs: 1000, scheduler: ts });
       const disposed = new DisposedError('Request queue');
       expectObservable(q.send(request('ONE', {}))).toBe('50ms #', undefined, disposed);
@@ -336,7 +336,7 @@ describe('createRequestQueue', () => {
   it('errors pending and later requests when the frame stream errors (line lost)', () => {
     ts.run(({ expectObservable, hot }) => {
       const lost = new TransportError('The line of memory:host was cut.');
-      const { io } = fakeIo(ts, hot<Frame>('40ms #', undefined, lost));
+      const { io } = fakeIo(ts, hot('40ms #', undefined, lost));
       const q = createRequestQueue(io, { scheduler: ts });
       expectObservable(q.send(request('ONE', {}))).toBe('40ms #', undefined, lost);
       expectObservable(q.send(request('TWO', {}))).toBe('40ms #', undefined, lost);
@@ -383,7 +383,11 @@ describe('createRequestQueue', () => {
       let written = 0;
       const q = createRequestQueue({
         frames$: new Subject<Frame>(),
-        write: () => defer(() => of(void written++)),
+        write: () =>
+          defer(() => {
+            written += 1;
+            return of(undefined);
+          }),
       });
       const errors: unknown[] = [];
       q.send(request('SLOW', {}, { timeoutMs: 60_001 })).subscribe({ error: (e: unknown) => errors.push(e) });
