@@ -286,7 +286,7 @@ describe('createRequestQueue', () => {
     ts.run(({ expectObservable, hot }) => {
       const lost = new TransportError('The line of memory:host was cut.');
       let fail: unknown = lost;
-      const q = createRequestQueue(
+      const q = createRequestQueue<Frame>(
         {
           frames$: hot('20ms a'),
           write: () =>
