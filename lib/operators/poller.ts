@@ -1,0 +1,90 @@
+/**
+ * Background polling that never gets in the way of user commands.
+ *
+ * Cash devices report credits, rejects and faults only when polled, so a
+ * device layer polls continuously. A naive interval would stack polls up
+ * in the request queue while a slow user command runs; instead each poll is
+ * only started when the queue is idle, and the pause is measured from the
+ * end of the previous poll.
+ */
+import {
+  EMPTY,
+  type Observable,
+  type SchedulerLike,
+  asyncScheduler,
+  catchError,
+  concat,
+  defer,
+  filter,
+  ignoreElements,
+  repeat,
+  switchMap,
+  take,
+  timer,
+} from 'rxjs';
+import { OptionRangeError } from '../core/errors.js';
+import type { RequestQueue } from './exchange.js';
+
+export interface PollerOptions {
+  /** Pause between the end of one poll and the start of the next, ms. Range 0..600000. */
+  readonly intervalMs: number;
+  readonly scheduler?: SchedulerLike;
+}
+
+export const POLLER_LIMITS = { intervalMs: { min: 0, max: 600_000 } } as const;
+
+/**
+ * Repeatedly runs `poll()` and emits every value it produces.
+ *
+ * Cadence, precisely:
+ * 1. On subscribe, the first poll starts as soon as `queue.busy$` reports idle
+ *    (immediately if it already is).
+ * 2. When a poll finishes (completes, or errors), a pause of `intervalMs` starts.
+ * 3. When the pause is over, the next poll starts at the first moment the queue
+ *    is idle: if a user command is in flight or waiting, the poll waits for it, so
+ *    at most one poll is ever queued and never ahead of a user command sent
+ *    during the pause.
+ *
+ * `poll()` is called afresh for every cycle and must complete (the request
+ * queue's timeouts guarantee that for queued requests). A poll error is not
+ * fatal: it goes to `onError` and the cadence continues. Polling stops on
+ * unsubscribe; the poll in flight is then unsubscribed (abandoned).
+ *
+ * @throws OptionRangeError when `intervalMs` is out of range.
+ */
+export function pollWhileIdle<T>(
+  queue: Pick<RequestQueue<unknown>, 'busy$'>,
+  poll: () => Observable<T>,
+  options: PollerOptions & { onError?: (e: unknown) => void },
+): Observable<T> {
+  const { intervalMs, onError } = options;
+  const { min, max } = POLLER_LIMITS.intervalMs;
+  if (
+    typeof intervalMs !== 'number' ||
+    !Number.isFinite(intervalMs) ||
+    intervalMs < min ||
+    intervalMs > max
+  ) {
+    throw new OptionRangeError('intervalMs', intervalMs, min, max, 'ms');
+  }
+  const scheduler = options.scheduler ?? asyncScheduler;
+
+  const whenIdle = <V>(work: () => Observable<V>): Observable<V> =>
+    queue.busy$.pipe(
+      filter((busy) => !busy),
+      take(1),
+      switchMap(() => defer(work)),
+    );
+
+  const onePoll = (): Observable<T> =>
+    whenIdle(poll).pipe(
+      catchError((e: unknown) => {
+        onError?.(e);
+        return EMPTY;
+      }),
+    );
+
+  // Each cycle is lazy: poll() is called only when its turn comes.
+  const pause$ = timer(intervalMs, scheduler).pipe(ignoreElements());
+  return concat(onePoll(), concat(pause$, onePoll()).pipe(repeat()));
+}
