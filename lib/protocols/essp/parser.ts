@@ -60,44 +60,65 @@ export function createEsspParser(): FrameParser<EsspFrame> {
     need = 2;
   };
 
-  /** Consume frame bytes from `chunk[i..]`; returns where it stopped (frame done or chunk end). */
+  /**
+   * Consume frame bytes from `chunk[start..]`; returns where it stopped (frame
+   * done or chunk end). State is copied into locals for the byte loop and
+   * written back on every exit, which keeps the hot loop free of closure slots.
+   */
   const collect = (chunk: Uint8Array, start: number, out: DeframeOutput<EsspFrame>[]): number => {
     const n = chunk.length;
-    for (let i = start; i < n; i++) {
+    let h = held;
+    let c = count;
+    let r = rawLen;
+    let want = need;
+    let i = start;
+    let done = false;
+    for (; i < n; i++) {
       const b = chunk[i]!;
       if (b === ESSP_STX) {
-        if (!held) {
-          held = true;
+        if (!h) {
+          h = true;
           continue;
         }
-        held = false; // stuffed pair: one data byte 0x7F, both bytes stay in `raw`
-        raw[rawLen++] = ESSP_STX;
-      } else if (held) {
+        h = false; // stuffed pair: one data byte 0x7F, both bytes stay in `raw`
+        raw[r++] = ESSP_STX;
+      } else if (h) {
         // The held 0x7F was an STX: drop what we had and start over from it.
-        out.push({ type: 'diagnostic', diagnostic: lostStxError(raw.slice(0, rawLen)) });
-        startFrame();
+        out.push({ type: 'diagnostic', diagnostic: lostStxError(raw.slice(0, r)) });
+        h = false;
+        r = 1;
+        c = 0;
+        want = 2;
       }
-      raw[rawLen++] = b;
-      body[count++] = b;
-      if (count === 2) {
+      raw[r++] = b;
+      body[c++] = b;
+      if (c === 2) {
         if (b === 0) {
-          out.push({ type: 'diagnostic', diagnostic: zeroLengthError(raw.slice(0, rawLen)) });
-          inFrame = false;
-          return i + 1;
+          out.push({ type: 'diagnostic', diagnostic: zeroLengthError(raw.slice(0, r)) });
+          done = true;
+          break;
         }
-        need = b + ESSP_FRAME_OVERHEAD - 1;
-      } else if (count === need) {
-        const length = need - (ESSP_FRAME_OVERHEAD - 1);
-        const wire = raw.slice(0, rawLen);
+        want = b + ESSP_FRAME_OVERHEAD - 1;
+      } else if (c === want) {
+        const length = want - (ESSP_FRAME_OVERHEAD - 1);
+        const wire = raw.slice(0, r);
         const crcError = checkCrc(body, length, wire);
         out.push(
           crcError
             ? { type: 'diagnostic', diagnostic: crcError }
             : { type: 'frame', frame: frameFromBody(body, length), raw: wire },
         );
-        inFrame = false;
-        return i + 1;
+        done = true;
+        break;
       }
+    }
+    held = h;
+    count = c;
+    rawLen = r;
+    need = want;
+    if (done) {
+      inFrame = false;
+      return i + 1;
     }
     return n;
   };
