@@ -55,7 +55,11 @@ function checkSubtype(subtype: number): void {
 }
 
 /** Pyramid layout: `02 LEN 7a CMD data… 03 CK` (no omnibus bytes). */
-export function encodeExtendedRequest(ack: AckBit, command: number, data: Uint8Array = new Uint8Array(0)): Uint8Array {
+export function encodeExtendedRequest(
+  ack: AckBit,
+  command: number,
+  data: Uint8Array = new Uint8Array(0),
+): Uint8Array {
   checkSubtype(command);
   return frame7(ack, concatBytes(Uint8Array.of(command), data));
 }
