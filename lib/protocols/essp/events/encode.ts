@@ -16,7 +16,8 @@ import type { EsspEvent, EsspEventName, IncompleteAmount } from './types.js';
 export interface EncodeOptions {
   /**
    * Emit the alternate framing (e.g. a count byte before a single-note value)
-   * for every event that has one (`true`) or for the events named.
+   * for every event that has one (`true`) or for the events named, where the
+   * event fits it.
    */
   readonly alternateFraming?: boolean | readonly EsspEventName[];
 }
@@ -154,9 +155,17 @@ export function encodeEvents(
     const spec = payloadFor(row, ctx);
     let layout = spec.kind;
     if (spec.alt !== undefined) {
-      // A hopper-style fraud report (amounts, no channel) needs the value framing.
-      const noChannel = layout === 'channel' && (e as Fields).channel === undefined;
-      if (noChannel || wantsAlternate(options, row.name)) layout = spec.alt;
+      const f = e as Fields;
+      // Where the two framings carry different data (nothing or a value, a
+      // channel or amounts) the event's own fields choose; otherwise the option.
+      if (layout === 'none') {
+        if (f.value !== undefined) layout = spec.alt;
+      } else if (layout === 'channel') {
+        if (f.channel === undefined) layout = spec.alt;
+      } else if (wantsAlternate(options, row.name)) {
+        // A bare V7 has room for one value only; other lists keep the count byte.
+        if (spec.alt !== 'V7' || moneyOf(f).length === 1) layout = spec.alt;
+      }
     }
     out.push(row.code);
     write(out, layout, e, currency);
