@@ -42,7 +42,11 @@ function toOutputs(items: readonly ScanItem[]): DeframeOutput<PyramidFrame>[] {
         protocol: PYRAMID_PROTOCOL,
         message: `${fault.message} Dropped ${item.raw.length} byte(s).`,
         hex: toHex(item.raw),
-        info: { reason: fault.reason, expected: fault.expected, actual: fault.actual },
+        info: {
+          reason: fault.reason,
+          ...(fault.expected === undefined ? {} : { expected: fault.expected }),
+          ...(fault.actual === undefined ? {} : { actual: fault.actual }),
+        },
       };
       out.push({ type: 'diagnostic', diagnostic });
     }

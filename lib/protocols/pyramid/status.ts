@@ -81,7 +81,7 @@ export const STATUS_LENGTH = 6;
 
 /** Decode S0-S5 starting at `offset`. Never throws; fails only when fewer than six bytes are there. */
 export function decodeStatusBytes(data: Uint8Array, offset = 0): Either<DecodeError, PyramidStatus> {
-  if (data.length - offset < STATUS_LENGTH) {
+  if (!Number.isInteger(offset) || offset < 0 || data.length - offset < STATUS_LENGTH) {
     return left(
       new DecodeError(`Pyramid status needs 6 bytes, got ${Math.max(0, data.length - offset)}.`, {
         protocol: 'pyramid',

@@ -91,6 +91,11 @@ describe('pyramid stream parser', () => {
     const d = out[0]!;
     expect(d.type === 'diagnostic' && d.diagnostic.protocol).to.equal('pyramid');
     expect(d.type === 'diagnostic' && d.diagnostic.hex).to.equal('02 08 10 7F 00 00 03 66');
+    expect(d.type === 'diagnostic' && d.diagnostic.info).to.deep.equal({
+      reason: 'checksum',
+      expected: 0x67,
+      actual: 0x66,
+    });
   });
 
   it('reports junk as discarded and bytes above 0x7F (wrong line settings) as resync', () => {

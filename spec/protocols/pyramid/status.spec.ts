@@ -126,6 +126,7 @@ describe('pyramid status bytes', () => {
   it('fails softly on short or foreign frames and never throws on arbitrary bytes', () => {
     const short = decodeStatusBytes(fromHex('01 10 00'));
     expect(isLeft(short) && short.left).to.be.instanceOf(DecodeError);
+    expect(isLeft(decodeStatusBytes(new Uint8Array(12), -1))).to.equal(true);
     const poll = ok(decodeFrame(fromHex('02 08 10 7F 00 00 03 67')));
     expect(isLeft(decodeStatusReply(poll))).to.equal(true);
     fc.assert(
