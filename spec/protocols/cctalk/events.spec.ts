@@ -213,7 +213,7 @@ describe('CreditRingTracker', () => {
         const read = (reply: EventBuffer<Pair>) => {
           const r = updateCreditRing(tracker, reply);
           tracker = r.tracker;
-          for (const o of r.outputs as readonly RingOutput<Pair>[]) {
+          for (const o of r.outputs) {
             if (o.type === 'event') reported.push(o.event);
             if (o.type === 'events-lost') lost += o.lost;
           }
