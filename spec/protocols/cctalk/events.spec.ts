@@ -4,7 +4,6 @@ import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { bytes } from '../../../lib/core/bytes.js';
 import {
   type EventBuffer,
-  type RingOutput,
   createCreditRingTracker,
   decodeBillBuffer,
   decodeBillPair,
