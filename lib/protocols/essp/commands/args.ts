@@ -34,12 +34,13 @@ export function closed<R extends t.Props, O extends t.Props = Record<never, neve
   required: R,
   optional?: O,
 ): t.Type<t.TypeOfProps<R> & t.TypeOfPartialProps<O>, unknown> {
-  const inner = t.intersection([t.type(required), t.partial(optional ?? ({} as O))]);
+  const req = t.type(required);
+  const opt = t.partial(optional ?? ({} as O));
   const known = new Set([...Object.keys(required), ...Object.keys(optional ?? {})]);
   type A = t.TypeOfProps<R> & t.TypeOfPartialProps<O>;
   return new t.Type<A, unknown>(
     name,
-    (u): u is A => inner.is(u),
+    (u): u is A => req.is(u) && opt.is(u),
     (u, c) => {
       const value = u === undefined ? {} : u;
       if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
@@ -54,29 +55,31 @@ export function closed<R extends t.Props, O extends t.Props = Record<never, neve
           }
         }
       }
-      return inner.validate(value, c);
+      // Validated in two steps (not t.intersection) so error paths stay 'field', not '0.field'.
+      const a = req.validate(value, c);
+      if (a._tag === 'Left') return a;
+      const b = opt.validate(value, c);
+      if (b._tag === 'Left') return b;
+      return t.success({ ...a.right, ...b.right });
     },
     t.identity,
   );
 }
 
-/** One of a fixed set of string literals; the message lists them. */
-export function oneOf<const L extends readonly string[]>(
+/** One of a fixed set of literals; the message lists them. */
+export function oneOf<const L extends readonly (string | number)[]>(
   name: string,
   values: L,
 ): t.Type<L[number], unknown> {
   const set = new Set<unknown>(values);
+  const list = values.map((v) => (typeof v === 'string' ? `'${v}'` : String(v))).join(', ');
   return new t.Type<L[number], unknown>(
     name,
     (u): u is L[number] => set.has(u),
     (u, c) =>
       set.has(u)
         ? t.success(u as L[number])
-        : t.failure(
-            u,
-            c,
-            `expected one of ${values.map((v) => `'${v}'`).join(', ')}, got ${JSON.stringify(u)}`,
-          ),
+        : t.failure(u, c, `expected one of ${list}, got ${JSON.stringify(u)}`),
     t.identity,
   );
 }

@@ -184,7 +184,7 @@ export const CORE_COMMANDS = [
     name: 'SET_BAUD_RATE',
     code: 0x4d,
     args: closed('SET_BAUD_RATE', {
-      baudrate: t.union([t.literal(9600), t.literal(38400), t.literal(115200)]),
+      baudrate: oneOf('baudrate', [9600, 38400, 115200]),
       reset_to_default_on_reset: t.boolean,
     }),
     // The persist byte is 1 to keep the new rate after a reset.

@@ -46,6 +46,10 @@ export type ArgsParam<N extends EsspCommandName> =
       ? [args?: ArgsOf<N>]
       : [args: ArgsOf<N>];
 
+/** What a caller may pass as arguments: `undefined` is allowed when nothing is required. */
+export type ArgsInput<N extends EsspCommandName> =
+  [] extends ArgsParam<N> ? ArgsOf<N> | undefined : ArgsOf<N>;
+
 /** All rows, keyed by name. */
 export const ESSP_COMMANDS: EsspCommands = Object.freeze(
   Object.fromEntries(ROWS.map((row) => [row.name, row])),
@@ -119,7 +123,7 @@ export function isSupportedBy(name: EsspCommandName, unitType: number): boolean 
  */
 export function encodeCommand<N extends EsspCommandName>(
   name: N,
-  args: ArgsOf<N>,
+  args: ArgsInput<N>,
   ctx: EsspContext = DEFAULT_CONTEXT,
 ): Uint8Array {
   return encodeCommandByName(name, args, ctx);
