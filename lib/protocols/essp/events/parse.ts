@@ -50,17 +50,20 @@ interface Resolved {
 
 const cache = new Map<number, readonly (Resolved | undefined)[]>();
 const CACHE_LIMIT = 64;
+const isByte = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 255;
 
 /** Per-code layouts for a session, cached by (protocol version, unit type, SMART Currency). */
 export function resolvedLayouts(ctx: EventContext): readonly (Resolved | undefined)[] {
-  const smart = ctx.smartCurrency === true;
-  const key = ((ctx.protocolVersion & 0xffff) << 9) | ((ctx.unitType & 0xff) << 1) | (smart ? 1 : 0);
-  const hit = cache.get(key);
+  const { protocolVersion: pv, unitType } = ctx;
+  // Both are single bytes on the wire; anything else is resolved without caching.
+  const cacheable = isByte(pv) && isByte(unitType);
+  const key = (pv << 9) | (unitType << 1) | (ctx.smartCurrency === true ? 1 : 0);
+  const hit = cacheable ? cache.get(key) : undefined;
   if (hit !== undefined) return hit;
   const table = EVENTS_BY_CODE.map((row) =>
     row === undefined ? undefined : { row, spec: payloadFor(row, ctx) },
   );
-  if (cache.size < CACHE_LIMIT) cache.set(key, table);
+  if (cacheable && cache.size < CACHE_LIMIT) cache.set(key, table);
   return table;
 }
 
@@ -94,12 +97,20 @@ export function layoutSize(layout: Layout, b: Uint8Array, at: number): number {
   }
 }
 
-function fail(events: EsspEvent[], b: Uint8Array, offset: number, message: string, info: object): PollReply {
+function fail(
+  events: EsspEvent[],
+  b: Uint8Array,
+  offset: number,
+  code: number,
+  ctx: EventContext,
+  message: string,
+): PollReply {
   const hex = toHex(b.subarray(offset));
+  const info = { offset, code, protocolVersion: ctx.protocolVersion, unitType: ctx.unitType };
   return {
     events,
     rest: { hex, offset },
-    diagnostic: { kind: 'decode', protocol: 'essp', message, hex, info: { offset, ...info } },
+    diagnostic: { kind: 'decode', protocol: 'essp', message, hex, info },
   };
 }
 
@@ -116,16 +127,19 @@ export function parsePollReply(payload: Uint8Array, ctx: EventContext): PollRepl
   const currency = datasetCurrency(ctx);
   const events: EsspEvent[] = [];
   const end = payload.length;
-  const where = { protocolVersion: ctx.protocolVersion, unitType: ctx.unitType };
   let p = 0;
   while (p < end) {
     const code = payload[p]!;
     const resolved = layouts[code];
     if (resolved === undefined) {
-      return fail(events, payload, p, `Unknown eSSP event code ${hex2(code)}; rest of the reply kept raw.`, {
+      return fail(
+        events,
+        payload,
+        p,
         code,
-        ...where,
-      });
+        ctx,
+        `Unknown eSSP event code ${hex2(code)}; rest of the reply kept raw.`,
+      );
     }
     const { row, spec } = resolved;
     const at = p + 1;
@@ -142,11 +156,9 @@ export function parsePollReply(payload: Uint8Array, ctx: EventContext): PollRepl
           events,
           payload,
           p,
+          code,
+          ctx,
           `${row.name} payload fits both ${spec.kind} and ${spec.alt}; not guessing.`,
-          {
-            code,
-            ...where,
-          },
         );
       }
       if (!fitsMain && fitsAlt) {
@@ -155,18 +167,19 @@ export function parsePollReply(payload: Uint8Array, ctx: EventContext): PollRepl
       } else if (!fitsMain) size = -1;
     }
     if (size < 0) {
-      return fail(events, payload, p, `${row.name} payload does not fit the ${layout} layout.`, {
-        code,
-        ...where,
-      });
+      return fail(events, payload, p, code, ctx, `${row.name} payload does not fit the ${layout} layout.`);
     }
     events.push(build(row, layout, payload, at, ctx, currency));
     if (layout === 'unsized') {
       if (at < end) {
-        return fail(events, payload, at, `Size of ${row.name} data is not documented; rest kept raw.`, {
+        return fail(
+          events,
+          payload,
+          at,
           code,
-          ...where,
-        });
+          ctx,
+          `Size of ${row.name} data is not documented; rest kept raw.`,
+        );
       }
       break;
     }

@@ -33,6 +33,17 @@ const ctxArb: fc.Arbitrary<EventContext> = fc.record(
   { requiredKeys: ['protocolVersion', 'unitType'] },
 );
 
+/** Also sessions with values no device should report (garbage in SETUP REQUEST, NaN). */
+const anyCtxArb: fc.Arbitrary<EventContext> = fc.oneof(
+  ctxArb,
+  fc.record({
+    protocolVersion: fc.oneof(fc.integer({ min: -5, max: 400 }), fc.constant(Number.NaN)),
+    unitType: fc.integer({ min: -1, max: 300 }),
+    currency: fc.string({ maxLength: 4 }),
+    smartCurrency: fc.boolean(),
+  }),
+);
+
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const moneyArb: fc.Arbitrary<Money> = fc.record({ amount: u32, currency: fc.constantFrom(...CURRENCIES) });
 const byte = fc.integer({ min: 0, max: 255 });
@@ -169,7 +180,7 @@ describe('eSSP events: encode -> parse round trip (fast-check)', () => {
 
   it('never throws on random bytes, and accounts for every byte', () => {
     fc.assert(
-      fc.property(ctxArb, fc.uint8Array({ maxLength: 64 }), (ctx, bytes) => {
+      fc.property(anyCtxArb, fc.uint8Array({ maxLength: 64 }), (ctx, bytes) => {
         const r = parsePollReply(bytes, ctx);
         expect(Array.isArray(r.events)).to.equal(true);
         if (r.rest === undefined) {
