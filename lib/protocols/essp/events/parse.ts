@@ -148,6 +148,8 @@ export function parsePollReply(payload: Uint8Array, ctx: EventContext): PollRepl
     if (spec.alt !== undefined) {
       // Two documented framings: take the one that fits and ends on a known
       // event code (or the end); refuse to guess when both fit differently.
+      // Country letters (0x41-0x5A) are never event codes (0x83-0xF1), so a
+      // wrong V7/VC1/VC reading ends inside a country field and is rejected.
       const fitsMain = size >= 0 && boundary(payload, at + size, layouts);
       const altSize = layoutSize(spec.alt, payload, at);
       const fitsAlt = altSize >= 0 && boundary(payload, at + altSize, layouts);

@@ -150,9 +150,7 @@ const HOPPERS = [0x03, 0x09];
 const PAYOUTS = [0x06, 0x0e];
 const NOTE_FLOAT = [0x07];
 
-const one = (kind: Layout, alt?: Layout): readonly PayloadRule[] => [
-  { payload: alt === undefined ? { kind } : { kind, alt } },
-];
+const one = (kind: Layout): readonly PayloadRule[] => [{ payload: { kind } }];
 const NONE = one('none');
 const CHANNEL = one('channel');
 const REASON = one('reason');
