@@ -3,7 +3,11 @@ import fc from 'fast-check';
 import { toHex } from '../../../../lib/core/bytes.js';
 import { InvalidArgumentError } from '../../../../lib/core/errors.js';
 import type { EsspContext } from '../../../../lib/protocols/essp/context.js';
-import { encodeCommand, encodeCommandByName } from '../../../../lib/protocols/essp/commands/table.js';
+import {
+  ESSP_COMMAND_LIST,
+  encodeCommand,
+  encodeCommandByName,
+} from '../../../../lib/protocols/essp/commands/table.js';
 
 const pv = (protocolVersion: number, unitType = 0x06): EsspContext => ({ protocolVersion, unitType });
 const PV6 = pv(6);
@@ -297,5 +301,12 @@ describe('eSSP command encoding (legacy README examples, fact sheet layouts)', (
       expect(hex(name, {}), name).to.equal(code);
     }
     expect(() => encodeCommandByName('SYNC', { now: true })).to.throw(InvalidArgumentError, /SYNC/);
+  });
+
+  it('every argument-less row in the table encodes to exactly its command byte', () => {
+    const plain = ESSP_COMMAND_LIST.filter((row) => row.args.name === 'no arguments');
+    expect(plain.length).to.be.greaterThan(30);
+    for (const row of plain)
+      expect(Array.from(encodeCommandByName(row.name, undefined)), row.name).to.deep.equal([row.code]);
   });
 });
