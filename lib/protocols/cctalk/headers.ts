@@ -1,0 +1,672 @@
+/**
+ * The ccTalk header table: one declarative entry per header with its number,
+ * the device classes that implement it, an io-ts argument codec (checked
+ * before anything is encoded) and a reply decoder.
+ *
+ * `encodeRequest('MODIFY_INHIBIT_STATUS', { mask: 0xffff })` gives the header
+ * and data bytes for a frame; `decodeReply(231, data)` reads the answer.
+ * Multi-byte numbers are little-endian unless the table says otherwise.
+ */
+import * as t from 'io-ts';
+import { type Either, left, right } from 'fp-ts/lib/Either.js';
+import { ascii, concatBytes, toHex } from '../../core/bytes.js';
+import { intRange, validateOrThrow } from '../../core/codec.js';
+import { DecodeError, InvalidArgumentError, UnknownCommandError } from '../../core/errors.js';
+import { decodeBillBuffer, decodeCoinBuffer, decodeSelfCheck } from './events.js';
+
+export type DeviceClass = 'coin-acceptor' | 'payout' | 'bill-validator' | 'changer';
+type Devices = readonly DeviceClass[] | 'all';
+const C = 'coin-acceptor';
+const P = 'payout';
+const B = 'bill-validator';
+const N = 'changer';
+
+export interface ArgCodec<A> {
+  /** Validates caller input; failures name the field. */
+  readonly type: t.Type<A, unknown>;
+  /** Data bytes for validated arguments. May throw InvalidArgumentError for cross-field rules. */
+  readonly encode: (args: A) => Uint8Array;
+}
+export type ReplyDecoder<R> = (data: Uint8Array) => Either<DecodeError, R>;
+
+export interface HeaderDef<A, R> {
+  readonly header: number;
+  /** Device classes implementing it; 'all' for core headers every device answers. */
+  readonly devices: Devices;
+  readonly args: ArgCodec<A>;
+  readonly reply: ReplyDecoder<R>;
+  /** 'reply' for ACK/NAK/BUSY, which only devices send. */
+  readonly direction: 'request' | 'reply';
+  /** Answer is one raw address byte after a delay, not a frame (253, 252). */
+  readonly rawByteReply?: true;
+}
+
+// ---- argument codecs -------------------------------------------------------
+
+const EMPTY = new Uint8Array(0);
+
+const noArgsType = new t.Type<undefined, unknown>(
+  'no arguments',
+  (u): u is undefined => u === undefined,
+  (u, c) =>
+    u === undefined || (typeof u === 'object' && u !== null && Object.keys(u).length === 0)
+      ? t.success(undefined)
+      : t.failure(u, c, `this command takes no arguments, got ${JSON.stringify(u)}`),
+  () => undefined,
+);
+const none: ArgCodec<undefined> = { type: noArgsType, encode: () => EMPTY };
+const fixed = (...data: number[]): ArgCodec<undefined> => ({
+  type: noArgsType,
+  encode: () => Uint8Array.from(data),
+});
+
+function le(value: number, width: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < width; i++) out.push(Math.floor(value / 2 ** (8 * i)) & 0xff);
+  return out;
+}
+
+type Field = readonly [name: string, width: 1 | 2 | 3 | 4, min: number, max: number];
+type FieldsOf<F extends readonly Field[]> = { readonly [P in F[number] as P[0]]: number };
+
+/** Integer fields sent in order, each little-endian over `width` bytes. */
+function fields<const F extends readonly Field[]>(...spec: F): ArgCodec<FieldsOf<F>> {
+  const props: Record<string, t.Mixed> = {};
+  for (const [name, , min, max] of spec) props[name] = intRange(min, max);
+  return {
+    type: t.type(props) as unknown as t.Type<FieldsOf<F>, unknown>,
+    encode: (a) => {
+      const rec = a as Readonly<Record<string, number>>;
+      return Uint8Array.from(spec.flatMap(([name, width]) => le(rec[name]!, width)));
+    },
+  };
+}
+function byteArg<K extends string>(name: K, min = 0, max = 255): ArgCodec<{ readonly [P in K]: number }> {
+  return fields([name, 1, min, max] as const) as unknown as ArgCodec<{ readonly [P in K]: number }>;
+}
+
+function byteArray(min: number, max: number): t.Type<Uint8Array, unknown> {
+  const ok = (u: unknown): u is Uint8Array => u instanceof Uint8Array && u.length >= min && u.length <= max;
+  return new t.Type<Uint8Array, unknown>(
+    `Uint8Array of ${min}..${max} bytes`,
+    ok,
+    (u, c) => (ok(u) ? t.success(u) : t.failure(u, c, `expected a Uint8Array of ${min} to ${max} bytes`)),
+    t.identity,
+  );
+}
+/** Free-form data bytes (vendor, firmware, data blocks, crypto material). */
+function raw(min = 0, max = 255): ArgCodec<{ readonly data: Uint8Array }> {
+  return { type: t.type({ data: byteArray(min, max) }), encode: (a) => a.data };
+}
+
+function asciiType(length: number, pattern: RegExp): t.Type<string, unknown> {
+  const ok = (u: unknown): u is string => typeof u === 'string' && u.length === length && pattern.test(u);
+  return new t.Type<string, unknown>(
+    `${length} ASCII chars`,
+    ok,
+    (u, c) =>
+      ok(u) ? t.success(u) : t.failure(u, c, `expected ${length} characters matching ${String(pattern)}`),
+    t.identity,
+  );
+}
+const asciiBytes = (text: string): Uint8Array => Uint8Array.from(text, (ch) => ch.charCodeAt(0));
+const country: ArgCodec<{ readonly country: string }> = {
+  type: t.type({ country: asciiType(2, /^[A-Z]{2}$/) }),
+  encode: (a) => asciiBytes(a.country),
+};
+
+/** A leading position byte followed by an ASCII id (185 modify coin id, 158 modify bill id). */
+function positionAndId<K extends string>(
+  pos: K,
+  length: number,
+): ArgCodec<{ readonly [P in K]: number } & { readonly id: string }> {
+  type A = { readonly [P in K]: number } & { readonly id: string };
+  return {
+    type: t.type({ [pos]: intRange(1, 255), id: asciiType(length, /^[\x20-\x7e]+$/) }) as unknown as t.Type<
+      A,
+      unknown
+    >,
+    encode: (a) =>
+      concatBytes(Uint8Array.of((a as Readonly<Record<string, number>>)[pos]!), asciiBytes(a.id)),
+  };
+}
+
+/** Optional integer field: absent (undefined) or in range. */
+function optionalInt(min: number, max: number): t.Type<number | undefined, unknown> {
+  const inner = intRange(min, max);
+  return new t.Type<number | undefined, unknown>(
+    `optional ${inner.name}`,
+    (u): u is number | undefined => u === undefined || inner.is(u),
+    (u, c) => (u === undefined ? t.success(undefined) : inner.validate(u, c)),
+    t.identity,
+  );
+}
+
+/** Inhibit masks: bit n-1 = position n, 1 = enabled; `bytes` (default 2) masks on the wire. */
+const inhibitMask: ArgCodec<{ readonly mask: number; readonly bytes?: number }> = {
+  type: t.type({ mask: intRange(0, 0xffffffff), bytes: optionalInt(1, 4) }) as t.Type<
+    { readonly mask: number; readonly bytes?: number },
+    unknown
+  >,
+  encode: ({ mask, bytes = 2 }) => {
+    if (mask >= 2 ** (8 * bytes)) {
+      throw new InvalidArgumentError(
+        `Invalid arguments: field 'mask' ${mask} does not fit in ${bytes} byte(s).`,
+        {
+          field: 'mask',
+          mask,
+          bytes,
+        },
+      );
+    }
+    return Uint8Array.from(le(mask, bytes));
+  },
+};
+
+function flag<K extends string>(name: K, on: number, off: number): ArgCodec<Readonly<Record<K, boolean>>> {
+  return {
+    type: t.type({ [name]: t.boolean }) as unknown as t.Type<Readonly<Record<K, boolean>>, unknown>,
+    encode: (a) => Uint8Array.of(a[name] ? on : off),
+  };
+}
+
+function choice<K extends string, V extends string>(name: K, codes: Readonly<Record<V, number>>) {
+  const keys = Object.fromEntries(Object.keys(codes).map((k) => [k, null])) as Record<V, null>;
+  return {
+    type: t.type({ [name]: t.keyof(keys) }) as unknown as t.Type<Readonly<Record<K, V>>, unknown>,
+    encode: (a: Readonly<Record<K, V>>) => Uint8Array.of(codes[a[name]]),
+  } satisfies ArgCodec<Readonly<Record<K, V>>>;
+}
+
+const billModes: ArgCodec<{ readonly stacker: boolean; readonly escrow: boolean }> = {
+  type: t.type({ stacker: t.boolean, escrow: t.boolean }),
+  encode: (a) => Uint8Array.of((a.stacker ? 1 : 0) | (a.escrow ? 2 : 0)),
+};
+
+/** 6-digit encryption code as BCD pairs, low nibble = first digit of each pair: 123456 → 21 43 65. */
+const bcdKey: ArgCodec<{ readonly code: string }> = {
+  type: t.type({
+    code: new t.Type<string, unknown>(
+      'six decimal digits',
+      (u): u is string => typeof u === 'string' && /^\d{6}$/.test(u),
+      (u, c) =>
+        typeof u === 'string' && /^\d{6}$/.test(u)
+          ? t.success(u)
+          : t.failure(u, c, 'expected six decimal digits'),
+      t.identity,
+    ),
+  }),
+  encode: ({ code }) => {
+    const d = Array.from(code, Number);
+    return Uint8Array.of(d[0]! | (d[1]! << 4), d[2]! | (d[3]! << 4), d[4]! | (d[5]! << 4));
+  },
+};
+
+const sorterPaths: ArgCodec<{ readonly position: number; readonly paths: readonly number[] }> = {
+  type: t.type({
+    position: intRange(1, 255),
+    paths: new t.Type<readonly number[], unknown>(
+      '1 or 4 sorter paths 0..8',
+      (u): u is readonly number[] =>
+        Array.isArray(u) && (u.length === 1 || u.length === 4) && u.every((p) => intRange(0, 8).is(p)),
+      (u, c) =>
+        Array.isArray(u) && (u.length === 1 || u.length === 4) && u.every((p) => intRange(0, 8).is(p))
+          ? t.success(u)
+          : t.failure(u, c, 'expected 1 or 4 sorter paths, each 0 to 8'),
+      t.identity,
+    ),
+  }),
+  encode: (a) => Uint8Array.from([a.position, ...a.paths]),
+};
+
+/** Dispense with security bytes (8-byte cipher, or the 3-byte serial) then a count/value. */
+function dispense(countWidth: 1 | 2, countMax: number) {
+  const type = t.type({ security: byteArray(3, 8), count: intRange(1, countMax) });
+  return {
+    type,
+    encode: (a: t.TypeOf<typeof type>) => concatBytes(a.security, Uint8Array.from(le(a.count, countWidth))),
+  } satisfies ArgCodec<t.TypeOf<typeof type>>;
+}
+
+// ---- reply decoders --------------------------------------------------------
+
+const fail = (header: string, what: string, data: Uint8Array) =>
+  left(new DecodeError(`Reply to ${header}: ${what}, got ${data.length} byte(s).`, { hex: toHex(data) }));
+
+const ack: ReplyDecoder<undefined> = (d) =>
+  d.length === 0 ? right(undefined) : fail('command', 'expected ACK (no data)', d);
+const bytesOut: ReplyDecoder<Uint8Array> = (d) => right(d.slice());
+/** ASCII text; trailing pad spaces removed. */
+const text: ReplyDecoder<string> = (d) => right(ascii(d).replace(/ +$/, ''));
+const readLe = (d: Uint8Array, at: number, width: number): number => {
+  let v = 0;
+  for (let i = width - 1; i >= 0; i--) v = v * 256 + d[at + i]!;
+  return v;
+};
+function uint(min: number, max = min): ReplyDecoder<number> {
+  return (d) =>
+    d.length >= min && d.length <= max
+      ? right(readLe(d, 0, d.length))
+      : fail('command', `expected ${min}..${max} bytes`, d);
+}
+const u8 = uint(1);
+const u16 = uint(2);
+const u24 = uint(3);
+const u32 = uint(4);
+const i8: ReplyDecoder<number> = (d) =>
+  d.length === 1 ? right((d[0]! << 24) >> 24) : fail('command', 'expected 1 byte', d);
+const i32: ReplyDecoder<number> = (d) =>
+  d.length === 4 ? right(readLe(d, 0, 4) | 0) : fail('command', 'expected 4 bytes', d);
+
+/** Fixed-layout reply: integer fields in order, little-endian. */
+function struct<const F extends readonly (readonly [string, number])[]>(
+  ...spec: F
+): ReplyDecoder<{ readonly [P in F[number] as P[0]]: number }> {
+  const size = spec.reduce((n, [, w]) => n + w, 0);
+  return (d) => {
+    if (d.length !== size) return fail('command', `expected ${size} bytes`, d);
+    const out: Record<string, number> = {};
+    let at = 0;
+    for (const [name, width] of spec) {
+      out[name] = readLe(d, at, width);
+      at += width;
+    }
+    return right(out as { readonly [P in F[number] as P[0]]: number });
+  };
+}
+/** ACK, or a single status byte (escrow/route results). */
+const ackOrByte: ReplyDecoder<number | undefined> = (d) => (d.length === 0 ? right(undefined) : u8(d));
+
+const POLL_UNITS_MS: readonly (number | undefined)[] = [
+  undefined,
+  1,
+  10,
+  1000,
+  60_000,
+  3_600_000,
+  86_400_000,
+  604_800_000,
+];
+export interface PollingPriority {
+  readonly units: number;
+  readonly value: number;
+  /** Recommended poll interval; undefined for special codes (0/0 see manual, 0/255 hardware poll line) and months/years. */
+  readonly intervalMs: number | undefined;
+}
+const pollingPriority: ReplyDecoder<PollingPriority> = (d) => {
+  if (d.length !== 2) return fail('249', 'expected 2 bytes', d);
+  const [units, value] = [d[0]!, d[1]!];
+  const unitMs = POLL_UNITS_MS[units];
+  return right({ units, value, intervalMs: unitMs === undefined ? undefined : unitMs * value });
+};
+const serial: ReplyDecoder<number> = uint(3, 4);
+const masterInhibit: ReplyDecoder<{ readonly accepting: boolean }> = (d) =>
+  d.length === 1 ? right({ accepting: (d[0]! & 1) === 1 }) : fail('227', 'expected 1 byte', d);
+const billMode: ReplyDecoder<{ readonly stacker: boolean; readonly escrow: boolean }> = (d) =>
+  d.length === 1
+    ? right({ stacker: (d[0]! & 1) !== 0, escrow: (d[0]! & 2) !== 0 })
+    : fail('152', 'expected 1 byte', d);
+const paths: ReplyDecoder<readonly number[]> = (d) =>
+  d.length === 1 || d.length === 4 ? right(Array.from(d)) : fail('209', 'expected 1 or 4 paths', d);
+const hopperCoin: ReplyDecoder<{ readonly coinId: string; readonly value: number }> = (d) =>
+  d.length === 8
+    ? right({ coinId: ascii(d, 0, 6), value: readLe(d, 6, 2) })
+    : fail('coin id + value', 'expected 8 bytes', d);
+const idText =
+  (length: number): ReplyDecoder<string> =>
+  (d) =>
+    d.length === length ? right(ascii(d)) : fail('id', `expected ${length} characters`, d);
+const dispenseReply: ReplyDecoder<number | undefined> = (d) =>
+  d.length <= 1 ? right(d[0]) : fail('dispense', 'expected ACK or event counter', d);
+const ROUTE: Readonly<Record<number, 'escrow-empty' | 'failed'>> = { 254: 'escrow-empty', 255: 'failed' };
+const routeBill: ReplyDecoder<'ok' | 'escrow-empty' | 'failed' | number> = (d) =>
+  d.length === 0
+    ? right('ok')
+    : d.length === 1
+      ? right(ROUTE[d[0]!] ?? d[0]!)
+      : fail('154', 'expected ACK or 1 byte', d);
+
+/** 163 register bits (1 = condition present), register by register. */
+const HOPPER_TEST_BITS: readonly (readonly string[])[] = [
+  ['max current exceeded', 'payout timeout', 'motor reversed to clear jam', 'opto path blocked while idle',
+    'opto short-circuit while idle', 'opto blocked permanently during payout', 'power-up detected', 'payout disabled'],
+  ['opto short-circuit during payout', 'single coin mode', 'use other hopper for change', 'finger/slider opto mismatch',
+    'motor reverse limit reached', 'inductive coil fault', 'NV memory checksum error', 'PIN mechanism enabled'],
+  ['power-down during payout', 'unknown coin type paid', 'PIN incorrect', 'incorrect cipher key', 'encryption enabled'],
+]; // prettier-ignore
+export interface HopperTest {
+  readonly registers: readonly number[];
+  /** Names of the set bits that the spec defines. */
+  readonly flags: readonly string[];
+}
+const hopperTest: ReplyDecoder<HopperTest> = (d) => {
+  if (d.length < 1 || d.length > 4) return fail('163', 'expected 1 to 4 registers', d);
+  const flags: string[] = [];
+  d.forEach((reg, r) => {
+    for (let bit = 0; bit < 8; bit++) {
+      const name = HOPPER_TEST_BITS[r]?.[bit];
+      if (reg & (1 << bit) && name) flags.push(name);
+    }
+  });
+  return right({ registers: Array.from(d), flags });
+};
+const highLow: ReplyDecoder<{
+  readonly belowLow: boolean;
+  readonly atOrAboveHigh: boolean;
+  readonly lowSensor: boolean;
+  readonly highSensor: boolean;
+}> = (d) =>
+  d.length === 1
+    ? right({
+        belowLow: (d[0]! & 1) !== 0,
+        atOrAboveHigh: (d[0]! & 2) !== 0,
+        lowSensor: (d[0]! & 16) !== 0,
+        highSensor: (d[0]! & 32) !== 0,
+      })
+    : fail('217', 'expected 1 byte', d);
+
+// ---- the table --------------------------------------------------------------
+
+function req<A, R>(
+  header: number,
+  devices: Devices,
+  args: ArgCodec<A>,
+  reply: ReplyDecoder<R>,
+): HeaderDef<A, R> {
+  return { header, devices, args, reply, direction: 'request' };
+}
+const CPBN: Devices = [C, P, B, N];
+
+export const HEADERS = {
+  ACK: { ...req(0, 'all', none, ack), direction: 'reply' },
+  NAK: { ...req(5, 'all', none, ack), direction: 'reply' },
+  BUSY: { ...req(6, 'all', none, ack), direction: 'reply' },
+  RESET_DEVICE: req(1, 'all', none, ack),
+  REQUEST_COMMS_STATUS_VARIABLES: req(
+    2,
+    [C, P, B],
+    none,
+    struct(['rxTimeouts', 1], ['rxBytesIgnored', 1], ['rxBadChecksums', 1]),
+  ),
+  CLEAR_COMMS_STATUS_VARIABLES: req(3, [C, P, B], none, ack),
+  REQUEST_COMMS_REVISION: req(4, 'all', none, struct(['release', 1], ['major', 1], ['minor', 1])),
+  FACTORY_SETUP_AND_TEST: req(255, 'all', raw(), bytesOut),
+  SIMPLE_POLL: req(254, 'all', none, ack),
+  ADDRESS_POLL: { ...req(253, 'all', none, u8), rawByteReply: true },
+  ADDRESS_CLASH: { ...req(252, 'all', none, u8), rawByteReply: true },
+  ADDRESS_CHANGE: req(251, 'all', byteArg('address', 2, 255), ack),
+  ADDRESS_RANDOM: req(250, 'all', none, ack),
+  REQUEST_POLLING_PRIORITY: req(249, [C, B], none, pollingPriority),
+  REQUEST_STATUS: req(248, [C], none, u8),
+  REQUEST_VARIABLE_SET: req(247, CPBN, none, bytesOut),
+  REQUEST_MANUFACTURER_ID: req(246, 'all', none, text),
+  REQUEST_EQUIPMENT_CATEGORY_ID: req(245, 'all', none, text),
+  REQUEST_PRODUCT_CODE: req(244, 'all', none, text),
+  REQUEST_DATABASE_VERSION: req(243, [C], none, u8),
+  REQUEST_SERIAL_NUMBER: req(242, 'all', none, serial),
+  REQUEST_SOFTWARE_REVISION: req(241, 'all', none, text),
+  TEST_SOLENOIDS: req(240, [C, N], raw(1, 8), ack),
+  OPERATE_MOTORS: req(239, [B, N], byteArg('mask'), ack),
+  TEST_OUTPUT_LINES: req(238, [C, B], raw(1, 8), ack),
+  READ_INPUT_LINES: req(237, [C, B, N], none, bytesOut),
+  READ_OPTO_STATES: req(236, CPBN, none, bytesOut),
+  READ_DH_PUBLIC_KEY: req(235, 'all', byteArg('mode', 0, 1), bytesOut),
+  SEND_DH_PUBLIC_KEY: req(234, 'all', raw(1), ack),
+  LATCH_OUTPUT_LINES: req(233, [C, B], raw(1, 8), ack),
+  PERFORM_SELF_CHECK: req(232, [C, B, N], none, decodeSelfCheck),
+  MODIFY_INHIBIT_STATUS: req(231, [C, B, N], inhibitMask, ack),
+  REQUEST_INHIBIT_STATUS: req(230, [C, B, N], none, uint(1, 4)),
+  READ_BUFFERED_CREDIT_OR_ERROR_CODES: req(229, [C], none, decodeCoinBuffer),
+  MODIFY_MASTER_INHIBIT_STATUS: req(228, [C, B], flag('accepting', 1, 0), ack),
+  REQUEST_MASTER_INHIBIT_STATUS: req(227, [C, B], none, masterInhibit),
+  REQUEST_INSERTION_COUNTER: req(226, [C, B], none, u24),
+  REQUEST_ACCEPT_COUNTER: req(225, [C, B], none, u24),
+  REQUEST_ENCRYPTED_PRODUCT_ID: req(
+    224,
+    'all',
+    fields(['challenge1', 1, 0, 255], ['challenge2', 1, 0, 255]),
+    bytesOut,
+  ),
+  MODIFY_ENCRYPTED_INHIBIT_AND_OVERRIDE_REGISTERS: req(223, [C], raw(13, 13), ack),
+  MODIFY_SORTER_OVERRIDE_STATUS: req(222, [C], byteArg('mask'), ack),
+  REQUEST_SORTER_OVERRIDE_STATUS: req(221, [C], none, u8),
+  ACMI_ENCRYPTED_DATA: req(220, 'all', raw(16, 240), bytesOut),
+  ENTER_NEW_PIN_NUMBER: req(219, [C, P], raw(4, 4), ack),
+  ENTER_PIN_NUMBER: req(218, [C, P], raw(4, 4), ack),
+  REQUEST_PAYOUT_HIGH_LOW_STATUS: req(217, [P], none, highLow),
+  REQUEST_DATA_STORAGE_AVAILABILITY: req(
+    216,
+    'all',
+    none,
+    struct(
+      ['memoryType', 1],
+      ['readBlocks', 1],
+      ['readBytesPerBlock', 1],
+      ['writeBlocks', 1],
+      ['writeBytesPerBlock', 1],
+    ),
+  ),
+  READ_DATA_BLOCK: req(215, CPBN, byteArg('block'), bytesOut),
+  WRITE_DATA_BLOCK: req(214, CPBN, raw(2), ack),
+  REQUEST_OPTION_FLAGS: req(213, [C, B], none, u8),
+  REQUEST_COIN_POSITION: req(212, [C], byteArg('creditCode'), uint(1, 4)),
+  POWER_MANAGEMENT_CONTROL: req(211, 'all', choice('mode', { auto: 0, low: 1, full: 2, shutdown: 3 }), ack),
+  MODIFY_SORTER_PATHS: req(210, [C, N], sorterPaths, ack),
+  REQUEST_SORTER_PATHS: req(209, [C, N], byteArg('position', 1), paths),
+  MODIFY_PAYOUT_ABSOLUTE_COUNT: req(208, [P], fields(['count', 2, 0, 0xffff]), ack),
+  REQUEST_PAYOUT_ABSOLUTE_COUNT: req(207, [P], none, u16),
+  METER_CONTROL: req(204, 'all', raw(1, 4), bytesOut),
+  DISPLAY_CONTROL: req(203, 'all', raw(1), bytesOut),
+  TEACH_MODE_CONTROL: req(202, [C, B], raw(1, 2), ack),
+  REQUEST_TEACH_STATUS: req(201, [C, B], flag('abort', 1, 0), struct(['count', 1], ['status', 1])),
+  ACMI_UNENCRYPTED_PRODUCT_ID: req(200, 'all', byteArg('maxKeyLength', 1, 6), bytesOut),
+  CONFIGURATION_TO_EEPROM: req(199, [C], none, ack),
+  COUNTERS_TO_EEPROM: req(198, [C], none, ack),
+  CALCULATE_ROM_CHECKSUM: req(197, 'all', none, bytesOut),
+  REQUEST_CREATION_DATE: req(196, 'all', none, u16),
+  REQUEST_LAST_MODIFICATION_DATE: req(195, 'all', none, u16),
+  REQUEST_REJECT_COUNTER: req(194, [C, B], none, u24),
+  REQUEST_FRAUD_COUNTER: req(193, [C, B], none, u24),
+  REQUEST_BUILD_CODE: req(192, 'all', none, text),
+  KEYPAD_CONTROL: req(191, 'all', byteArg('key'), bytesOut),
+  MODIFY_DEFAULT_SORTER_PATH: req(189, [C], byteArg('path', 1, 8), ack),
+  REQUEST_DEFAULT_SORTER_PATH: req(188, [C], none, u8),
+  MODIFY_PAYOUT_CAPACITY: req(187, [P], fields(['capacity', 2, 0, 0xffff]), ack),
+  REQUEST_PAYOUT_CAPACITY: req(186, [P], none, u16),
+  MODIFY_COIN_ID: req(185, [C, N], positionAndId('position', 6), ack),
+  REQUEST_COIN_ID: req(184, [C, N], byteArg('position', 1), idText(6)),
+  UPLOAD_WINDOW_DATA: req(183, [C], raw(2), ack),
+  DOWNLOAD_CALIBRATION_INFO: req(182, [C], none, bytesOut),
+  MODIFY_SECURITY_SETTING: req(181, [C, B], fields(['position', 1, 1, 255], ['setting', 1, 0, 255]), ack),
+  REQUEST_SECURITY_SETTING: req(180, [C, B], byteArg('position', 1), u8),
+  MODIFY_BANK_SELECT: req(179, [C, B], byteArg('bank'), ack),
+  REQUEST_BANK_SELECT: req(178, [C, B], none, u8),
+  HANDHELD_FUNCTION: req(177, [C], raw(1), bytesOut),
+  REQUEST_ALARM_COUNTER: req(176, [C], none, u8),
+  MODIFY_PAYOUT_FLOAT: req(175, [P, N], fields(['float', 2, 0, 0xffff]), ack),
+  REQUEST_PAYOUT_FLOAT: req(174, [P, N], none, u16),
+  REQUEST_THERMISTOR_READING: req(173, [C, P], none, i8),
+  EMERGENCY_STOP: req(172, [P], none, u8),
+  REQUEST_HOPPER_COIN: req(171, [P], none, idText(6)),
+  REQUEST_BASE_YEAR: req(170, 'all', none, text),
+  REQUEST_ADDRESS_MODE: req(169, 'all', none, u8),
+  REQUEST_HOPPER_DISPENSE_COUNT: req(168, [P], none, u24),
+  DISPENSE_HOPPER_COINS: req(167, [P], dispense(1, 255), dispenseReply),
+  REQUEST_HOPPER_STATUS: req(
+    166,
+    [P],
+    none,
+    struct(['counter', 1], ['remaining', 1], ['paid', 1], ['unpaid', 1]),
+  ),
+  MODIFY_VARIABLE_SET: req(165, CPBN, raw(), ack),
+  ENABLE_HOPPER: req(164, [P], flag('enable', 0xa5, 0), ack),
+  TEST_HOPPER: req(163, [P], none, hopperTest),
+  MODIFY_INHIBIT_AND_OVERRIDE_REGISTERS: req(162, [C], raw(6, 6), ack),
+  PUMP_RNG: req(161, [P], raw(8, 8), ack),
+  REQUEST_CIPHER_KEY: req(160, [P], none, bytesOut),
+  READ_BUFFERED_BILL_EVENTS: req(159, [B], none, decodeBillBuffer),
+  MODIFY_BILL_ID: req(158, [B], positionAndId('billType', 7), ack),
+  REQUEST_BILL_ID: req(157, [B], byteArg('billType', 1), idText(7)),
+  REQUEST_COUNTRY_SCALING_FACTOR: req(156, [B], country, struct(['factor', 2], ['decimalPlaces', 1])),
+  REQUEST_BILL_POSITION: req(155, [B], country, uint(1, 4)),
+  ROUTE_BILL: req(154, [B], choice('action', { return: 0, stack: 1, 'extend-escrow': 255 }), routeBill),
+  MODIFY_BILL_OPERATING_MODE: req(153, [B], billModes, ack),
+  REQUEST_BILL_OPERATING_MODE: req(152, [B], none, billMode),
+  TEST_LAMPS: req(151, [B], fields(['lamp', 1, 0, 255], ['control', 1, 0, 255]), ack),
+  REQUEST_INDIVIDUAL_ACCEPT_COUNTER: req(150, [B], byteArg('type', 1), u24),
+  REQUEST_INDIVIDUAL_ERROR_COUNTER: req(149, [B], byteArg('type', 1), u24),
+  READ_OPTO_VOLTAGES: req(148, [B], none, bytesOut),
+  PERFORM_STACKER_CYCLE: req(147, [B], none, ackOrByte),
+  OPERATE_BIDIRECTIONAL_MOTORS: req(
+    146,
+    [B],
+    fields(['motors', 1, 0, 255], ['directions', 1, 0, 255], ['speed', 1, 0, 255]),
+    ack,
+  ),
+  REQUEST_CURRENCY_REVISION: req(145, [B], raw(0, 2), text),
+  UPLOAD_BILL_TABLES: req(144, [B], raw(2, 130), ack),
+  BEGIN_BILL_TABLE_UPGRADE: req(143, [B], none, ack),
+  FINISH_BILL_TABLE_UPGRADE: req(142, [B], none, ack),
+  REQUEST_FIRMWARE_UPGRADE_CAPABILITY: req(141, [B], raw(0, 1), u8),
+  UPLOAD_FIRMWARE: req(140, [B], raw(2, 130), ack),
+  BEGIN_FIRMWARE_UPGRADE: req(139, [B], raw(0, 1), ack),
+  FINISH_FIRMWARE_UPGRADE: req(138, [B], none, ack),
+  SWITCH_ENCRYPTION_CODE: req(137, 'all', bcdKey, ack),
+  STORE_ENCRYPTION_CODE: req(136, 'all', none, ack),
+  SET_ACCEPT_LIMIT: req(135, [C], byteArg('coins'), ack),
+  DISPENSE_HOPPER_VALUE: req(134, [P], dispense(2, 0xffff), dispenseReply),
+  REQUEST_HOPPER_POLLING_VALUE: req(
+    133,
+    [P],
+    none,
+    struct(['counter', 1], ['remaining', 2], ['paid', 2], ['unpaid', 2]),
+  ),
+  EMERGENCY_STOP_VALUE: req(132, [P], none, u16),
+  REQUEST_HOPPER_COIN_VALUE: req(131, [P], byteArg('coinType', 1), hopperCoin),
+  REQUEST_INDEXED_HOPPER_DISPENSE_COUNT: req(130, [P], byteArg('coinType', 1), u24),
+  READ_BARCODE_DATA: req(129, [B], none, text),
+  REQUEST_MONEY_IN: req(128, [N], none, u32),
+  REQUEST_MONEY_OUT: req(127, [N], none, u32),
+  CLEAR_MONEY_COUNTERS: req(126, [N], none, ack),
+  PAY_MONEY_OUT: req(125, [N], fields(['value', 4, 1, 0xffffffff]), ack),
+  VERIFY_MONEY_OUT: req(124, [N], none, struct(['counter', 1], ['paid', 4], ['unpaid', 4])),
+  REQUEST_ACTIVITY_REGISTER: req(123, [N], none, u16),
+  REQUEST_ERROR_STATUS: req(122, [N], none, struct(['device', 1], ['fault', 1])),
+  PURGE_HOPPER: req(121, [N], fields(['hopper', 1, 1, 255], ['count', 1, 0, 255]), ack),
+  MODIFY_HOPPER_BALANCE: req(120, [N], fields(['hopper', 1, 1, 255], ['count', 2, 0, 0xffff]), ack),
+  REQUEST_HOPPER_BALANCE: req(119, [N], byteArg('hopper', 1), hopperCoin),
+  MODIFY_CASHBOX_VALUE: req(118, [N], fields(['value', 4, 0, 0xffffffff]), ack),
+  REQUEST_CASHBOX_VALUE: req(117, [N], none, u32),
+  MODIFY_REAL_TIME_CLOCK: req(116, [N], fields(['time', 4, 0, 0x7fffffff]), ack),
+  REQUEST_REAL_TIME_CLOCK: req(115, [N], none, i32),
+  REQUEST_USB_ID: req(114, 'all', none, struct(['vendorId', 2], ['productId', 2])),
+  SWITCH_BAUD_RATE: req(113, 'all', fields(['operation', 1, 0, 3], ['code', 1, 0, 255]), ackOrByte),
+  REQUEST_ENCRYPTION_SUPPORT: req(111, 'all', fixed(170, 85, 0, 0, 85, 170), bytesOut),
+  SWITCH_ENCRYPTION_KEY: req(110, 'all', raw(16, 16), ack),
+  REQUEST_ENCRYPTED_HOPPER_STATUS: req(109, [P], raw(3, 3), bytesOut),
+  REQUEST_ENCRYPTED_MONETARY_ID: req(
+    108,
+    [C],
+    fields(['position', 1, 1, 255], ['challenge', 1, 0, 255]),
+    bytesOut,
+  ),
+  OPERATE_ESCROW: req(107, [N], choice('action', { accept: 0, return: 1 }), ack),
+  REQUEST_ESCROW_STATUS: req(106, [N], none, struct(['status', 1], ['level', 1], ['fault', 1])),
+  DATA_STREAM: req(105, 'all', raw(1), bytesOut),
+  REQUEST_SERVICE_STATUS: req(104, [N], flag('clear', 1, 0), ackOrByte),
+  EXPANSION_HEADER_4: req(103, 'all', raw(1), bytesOut),
+  EXPANSION_HEADER_3: req(102, 'all', raw(1), bytesOut),
+  EXPANSION_HEADER_2: req(101, 'all', raw(1), bytesOut),
+  EXPANSION_HEADER_1: req(100, 'all', raw(1), bytesOut),
+  READ_ENCRYPTED_EVENTS: req(112, [C], byteArg('challenge'), bytesOut),
+} as const satisfies Readonly<
+  Record<string, Pick<HeaderDef<unknown, unknown>, 'header' | 'direction' | 'rawByteReply'>>
+>;
+
+export type HeaderName = keyof typeof HEADERS;
+export type ArgsOf<K extends HeaderName> = (typeof HEADERS)[K]['args'] extends ArgCodec<infer A> ? A : never;
+export type ReplyOf<K extends HeaderName> =
+  (typeof HEADERS)[K]['reply'] extends ReplyDecoder<infer R> ? R : never;
+/** Commands without arguments take none; the rest take exactly their argument object. */
+export type ArgsParam<K extends HeaderName> =
+  undefined extends ArgsOf<K> ? [args?: ArgsOf<K>] : [args: ArgsOf<K>];
+
+type AnyDef = HeaderDef<unknown, unknown> & { readonly name: HeaderName };
+const TABLE = HEADERS as unknown as Readonly<Record<HeaderName, HeaderDef<unknown, unknown>>>;
+const BY_NUMBER = new Map<number, AnyDef>(
+  (Object.keys(TABLE) as HeaderName[]).map((name) => [TABLE[name].header, { ...TABLE[name], name }]),
+);
+
+/** The table entry for a header number (undefined for vendor/unknown headers). */
+export function headerByNumber(header: number): AnyDef | undefined {
+  return BY_NUMBER.get(header);
+}
+
+export function isHeaderName(name: string): name is HeaderName {
+  return Object.hasOwn(HEADERS, name);
+}
+
+function lookup(name: string): HeaderDef<unknown, unknown> {
+  if (isHeaderName(name)) return TABLE[name];
+  const needle = name.toUpperCase().replace(/[^A-Z]/g, '');
+  const suggestions = Object.keys(HEADERS)
+    .filter((n) => needle.length >= 3 && n.replace(/_/g, '').includes(needle))
+    .slice(0, 3);
+  throw new UnknownCommandError('ccTalk', name, suggestions);
+}
+
+/**
+ * Header and data bytes for a request. Validates first: a bad argument throws
+ * {@link InvalidArgumentError} naming the field, an unknown name throws
+ * {@link UnknownCommandError}; nothing is encoded in either case.
+ */
+export function encodeRequest<K extends HeaderName>(
+  name: K,
+  ...args: ArgsParam<K>
+): { readonly header: number; readonly data: Uint8Array } {
+  const def = lookup(name);
+  const valid = validateOrThrow(def.args.type, args[0], `ccTalk ${name}`);
+  return { header: def.header, data: def.args.encode(valid) };
+}
+
+export interface DecodedReply {
+  readonly header: number;
+  /** Undefined for headers outside the table (vendor-specific). */
+  readonly name: HeaderName | undefined;
+  /** Decoded value, or the raw data bytes for unknown headers. */
+  readonly value: unknown;
+}
+
+/** Decode the data of a reply to request header `header`. Never throws. */
+export function decodeReply(header: number, data: Uint8Array): Either<DecodeError, DecodedReply> {
+  const def = BY_NUMBER.get(header);
+  if (!def) return right({ header, name: undefined, value: data.slice() });
+  const result = def.reply(data);
+  if (result._tag === 'Left')
+    return left(new DecodeError(`${def.name}: ${result.left.message}`, result.left.info));
+  return right({ header, name: def.name, value: result.right });
+}
+
+/** Typed form of {@link decodeReply} for a known command. Never throws. */
+export function decodeReplyOf<K extends HeaderName>(
+  name: K,
+  data: Uint8Array,
+): Either<DecodeError, ReplyOf<K>> {
+  return (TABLE[name].reply as ReplyDecoder<ReplyOf<K>>)(data);
+}
+
+/** True when devices of class `device` implement the header. */
+export function supportsHeader(name: HeaderName, device: DeviceClass): boolean {
+  const d = TABLE[name].devices;
+  return d === 'all' || d.includes(device);
+}
+
+/** Device class from a 245 equipment category string (matched loosely: some validators say "Bill Acceptor"). */
+export function deviceClassOf(category: string): DeviceClass | undefined {
+  const c = category.trim().toLowerCase();
+  if (c === 'coin acceptor') return C;
+  if (c === 'payout' || c === 'hopper') return P;
+  if (c === 'bill validator' || c === 'bill acceptor') return B;
+  if (c === 'changer' || c === 'escrow') return N;
+  return undefined;
+}
