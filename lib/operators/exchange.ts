@@ -15,7 +15,7 @@ import {
   Observable,
   type SchedulerLike,
   Subject,
-  type Subscription,
+  Subscription,
   asyncScheduler,
   concatMap,
   defer,
@@ -74,7 +74,14 @@ export interface Request<F, R> {
 
 /** What the queue did, for traces and statistics. `time` is `scheduler.now()`. */
 export type ExchangeEvent =
-  | { readonly type: 'attempt'; readonly time: number; readonly label: string; readonly attempt: number }
+  | {
+      readonly type: 'attempt';
+      readonly time: number;
+      readonly label: string;
+      readonly attempt: number;
+      /** The bytes written (the same on every attempt of a request). */
+      readonly bytes: Uint8Array;
+    }
   | {
       readonly type: 'reply';
       readonly time: number;
@@ -259,7 +266,7 @@ export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOption
       if (request.expectReply === false) {
         return defer(() => {
           attempt = 1;
-          emit({ type: 'attempt', time: scheduler.now(), label, attempt });
+          emit({ type: 'attempt', time: scheduler.now(), label, attempt, bytes });
           return write$;
         });
       }
@@ -267,7 +274,7 @@ export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOption
       const once$ = defer(() => {
         attempt += 1;
         const n = attempt;
-        emit({ type: 'attempt', time: scheduler.now(), label, attempt: n });
+        emit({ type: 'attempt', time: scheduler.now(), label, attempt: n, bytes });
         const reply$ = rx.pipe(
           map((frame) => request.match(frame)),
           filter((result): result is Verdict<R> => {
@@ -326,16 +333,6 @@ export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOption
       );
     });
 
-  const framesSub: Subscription = io.frames$.subscribe({
-    next: (frame) => {
-      if (rx.observed) rx.next(frame);
-      else emit({ type: 'unsolicited', time: scheduler.now(), frame });
-    },
-    error: (e: unknown) => shutDown(() => e),
-    complete: () =>
-      shutDown(() => new TransportError('The transport closed; the request queue cannot send any more.')),
-  });
-
   const pipelineSub = jobs.pipe(concatMap((job) => job.run)).subscribe();
 
   function shutDown(reason: () => unknown): void {
@@ -352,6 +349,20 @@ export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOption
     events.complete();
     jobs.complete();
   }
+
+  // frames$ may end synchronously on subscribe (a closed transport): shutDown copes.
+  const framesSub = new Subscription();
+  framesSub.add(
+    io.frames$.subscribe({
+      next: (frame) => {
+        if (rx.observed) rx.next(frame);
+        else emit({ type: 'unsolicited', time: scheduler.now(), frame });
+      },
+      error: (e: unknown) => shutDown(() => e),
+      complete: () =>
+        shutDown(() => new TransportError('The transport closed; the request queue cannot send any more.')),
+    }),
+  );
 
   const send = <R>(request: Request<F, R>): Observable<R> =>
     new Observable<R>((subscriber) => {

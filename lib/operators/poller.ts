@@ -14,12 +14,14 @@ import {
   asyncScheduler,
   catchError,
   concat,
+  defaultIfEmpty,
   defer,
   filter,
   ignoreElements,
   repeat,
   switchMap,
   take,
+  throwError,
   timer,
 } from 'rxjs';
 import { OptionRangeError } from '../core/errors.js';
@@ -48,7 +50,8 @@ export const POLLER_LIMITS = { intervalMs: { min: 0, max: 600_000 } } as const;
  * `poll()` is called afresh for every cycle and must complete (the request
  * queue's timeouts guarantee that for queued requests). A poll error is not
  * fatal: it goes to `onError` and the cadence continues. Polling stops on
- * unsubscribe; the poll in flight is then unsubscribed (abandoned).
+ * unsubscribe (the poll in flight is then unsubscribed, i.e. abandoned), and
+ * completes when `busy$` completes (the queue was disposed or lost its line).
  *
  * @throws OptionRangeError when `intervalMs` is out of range.
  */
@@ -69,22 +72,28 @@ export function pollWhileIdle<T>(
   }
   const scheduler = options.scheduler ?? asyncScheduler;
 
-  const whenIdle = <V>(work: () => Observable<V>): Observable<V> =>
-    queue.busy$.pipe(
-      filter((busy) => !busy),
-      take(1),
-      switchMap(() => defer(work)),
-    );
+  /** Sentinel: the queue's busy$ ended (queue disposed or transport gone), so polling ends too. */
+  const queueGone = new Error('request queue ended');
 
-  const onePoll = (): Observable<T> =>
-    whenIdle(poll).pipe(
-      catchError((e: unknown) => {
-        onError?.(e);
-        return EMPTY;
-      }),
-    );
+  const onePoll: Observable<T> = queue.busy$.pipe(
+    filter((busy) => !busy),
+    take(1),
+    defaultIfEmpty(null),
+    switchMap((idle) =>
+      idle === null
+        ? throwError(() => queueGone)
+        : defer(poll).pipe(
+            catchError((e: unknown) => {
+              onError?.(e);
+              return EMPTY;
+            }),
+          ),
+    ),
+  );
 
   // Each cycle is lazy: poll() is called only when its turn comes.
   const pause$ = timer(intervalMs, scheduler).pipe(ignoreElements());
-  return concat(onePoll(), concat(pause$, onePoll()).pipe(repeat()));
+  return concat(onePoll, concat(pause$, onePoll).pipe(repeat())).pipe(
+    catchError((e: unknown) => (e === queueGone ? EMPTY : throwError(() => e))),
+  );
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Observable, Subject, defer, of, throwError } from 'rxjs';
+import { EMPTY, Observable, Subject, defer, of, throwError } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { bytes, toHex } from '../../lib/core/bytes.js';
 import {
@@ -340,6 +340,35 @@ describe('createRequestQueue', () => {
       const q = createRequestQueue(io, { scheduler: ts });
       expectObservable(q.send(request('ONE', {}))).toBe('40ms #', undefined, lost);
       expectObservable(q.send(request('TWO', {}))).toBe('40ms #', undefined, lost);
+    });
+  });
+
+  it('errors every send at once when the frame stream has already ended', () => {
+    const q = createRequestQueue({ frames$: EMPTY, write: () => of(undefined) });
+    let error: unknown;
+    q.send(request('ONE', {})).subscribe({ error: (e: unknown) => (error = e) });
+    expect(error).to.be.instanceOf(TransportError);
+    expect((error as Error).message).to.match(/transport closed/);
+  });
+
+  it('reports the written bytes and the attempt number on attempt events', () => {
+    ts.run(({ hot }) => {
+      const { io } = fakeIo(ts, hot('15ms a'));
+      const q = createRequestQueue(io, { timeoutMs: 10, attempts: 2, scheduler: ts });
+      const events: ExchangeEvent[] = [];
+      q.events$.subscribe((e) => events.push(e));
+      q.send(request('AB', { a: accept('ok') })).subscribe();
+      ts.flush();
+      expect(
+        events.map((e) =>
+          e.type === 'attempt' ? [e.type, e.time, e.attempt, toHex(e.bytes)] : [e.type, e.time],
+        ),
+      ).to.deep.equal([
+        ['attempt', 0, 1, '02 41 42'],
+        ['timeout', 10],
+        ['attempt', 10, 2, '02 41 42'],
+        ['reply', 15],
+      ]);
     });
   });
 

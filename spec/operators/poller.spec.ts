@@ -155,6 +155,21 @@ describe('pollWhileIdle', () => {
     });
   });
 
+  it('completes when the queue is disposed', () => {
+    ts.run(({ expectObservable }) => {
+      const { queue, writes, req } = rig(ts, { POLL: 10 });
+      const polls = pollWhileIdle(queue, () => queue.send(req('POLL')), {
+        intervalMs: 100,
+        scheduler: ts,
+        onError: () => undefined,
+      });
+      ts.schedule(() => queue.dispose(), 50);
+      expectObservable(polls).toBe('10ms p 99ms |', { p: 'poll' });
+      ts.flush();
+      expect(writes).to.have.length(1);
+    });
+  });
+
   it('validates intervalMs', () => {
     const busy$ = new BehaviorSubject(false);
     for (const intervalMs of [-1, 600_001, Number.NaN]) {
