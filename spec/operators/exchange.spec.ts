@@ -15,6 +15,7 @@ import {
   type Request,
   createRequestQueue,
 } from '../../lib/operators/exchange.js';
+import { traceRecord } from '../../lib/operators/trace.js';
 import { createMemoryPair } from '../../lib/transport/memory.js';
 import { createTestScheduler } from '../helpers/marbles.js';
 
@@ -429,6 +430,35 @@ describe('createRequestQueue', () => {
       expect(written).to.equal(0);
       expect(q.pending).to.equal(0);
       q.dispose();
+    });
+  });
+});
+
+describe('traceRecord', () => {
+  it('records time, direction and wire hex, leaving out absent details', () => {
+    const clock = { now: () => 1234 };
+    expect(traceRecord(clock, 'tx', 'essp', bytes(0x7f, 0x80, 0x01, 0x07))).to.deep.equal({
+      time: 1234,
+      direction: 'tx',
+      protocol: 'essp',
+      hex: '7F 80 01 07',
+    });
+    expect(
+      traceRecord(clock, 'rx', 'cctalk', bytes(1, 0, 2, 0, 0xfd), {
+        address: 2,
+        name: 'ACK',
+        note: 'echo stripped',
+        plain: bytes(0xf0),
+      }),
+    ).to.deep.equal({
+      time: 1234,
+      direction: 'rx',
+      protocol: 'cctalk',
+      address: 2,
+      hex: '01 00 02 00 FD',
+      name: 'ACK',
+      note: 'echo stripped',
+      plainHex: 'F0',
     });
   });
 });
