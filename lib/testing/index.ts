@@ -4,3 +4,16 @@
  * @packageDocumentation
  */
 export { createMemoryPair, type MemoryTransport } from '../transport/memory.js';
+export {
+  ESSP_PROFILE_NAMES,
+  createEsspSimulator,
+  esspProfile,
+  type EsspProfile,
+  type EsspProfileName,
+  type EsspSimulator,
+  type EsspSimulatorOptions,
+  type EsspSimulatorStats,
+  type EsspTiming,
+  type ReplyOverride,
+  type WireIntercept,
+} from '../protocols/essp/simulator/index.js';
