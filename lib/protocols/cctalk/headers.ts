@@ -230,11 +230,11 @@ function dispense(countWidth: 1 | 2, countMax: number) {
 
 // ---- reply decoders --------------------------------------------------------
 
-const fail = (header: string, what: string, data: Uint8Array) =>
-  left(new DecodeError(`Reply to ${header}: ${what}, got ${data.length} byte(s).`, { hex: toHex(data) }));
+const fail = (what: string, data: Uint8Array) =>
+  left(new DecodeError(`${what}, got ${data.length} byte(s)`, { hex: toHex(data) }));
 
 const ack: ReplyDecoder<undefined> = (d) =>
-  d.length === 0 ? right(undefined) : fail('command', 'expected ACK (no data)', d);
+  d.length === 0 ? right(undefined) : fail('expected ACK (no data)', d);
 const bytesOut: ReplyDecoder<Uint8Array> = (d) => right(d.slice());
 /** ASCII text; trailing pad spaces removed. */
 const text: ReplyDecoder<string> = (d) => right(ascii(d).replace(/ +$/, ''));
@@ -247,16 +247,16 @@ function uint(min: number, max = min): ReplyDecoder<number> {
   return (d) =>
     d.length >= min && d.length <= max
       ? right(readLe(d, 0, d.length))
-      : fail('command', `expected ${min}..${max} bytes`, d);
+      : fail(`expected ${min}..${max} bytes`, d);
 }
 const u8 = uint(1);
 const u16 = uint(2);
 const u24 = uint(3);
 const u32 = uint(4);
 const i8: ReplyDecoder<number> = (d) =>
-  d.length === 1 ? right((d[0]! << 24) >> 24) : fail('command', 'expected 1 byte', d);
+  d.length === 1 ? right((d[0]! << 24) >> 24) : fail('expected 1 byte', d);
 const i32: ReplyDecoder<number> = (d) =>
-  d.length === 4 ? right(readLe(d, 0, 4) | 0) : fail('command', 'expected 4 bytes', d);
+  d.length === 4 ? right(readLe(d, 0, 4) | 0) : fail('expected 4 bytes', d);
 
 /** Fixed-layout reply: integer fields in order, little-endian. */
 function struct<const F extends readonly (readonly [string, number])[]>(
@@ -264,7 +264,7 @@ function struct<const F extends readonly (readonly [string, number])[]>(
 ): ReplyDecoder<{ readonly [P in F[number] as P[0]]: number }> {
   const size = spec.reduce((n, [, w]) => n + w, 0);
   return (d) => {
-    if (d.length !== size) return fail('command', `expected ${size} bytes`, d);
+    if (d.length !== size) return fail(`expected ${size} bytes`, d);
     const out: Record<string, number> = {};
     let at = 0;
     for (const [name, width] of spec) {
@@ -277,6 +277,7 @@ function struct<const F extends readonly (readonly [string, number])[]>(
 /** ACK, or a single status byte (escrow/route results). */
 const ackOrByte: ReplyDecoder<number | undefined> = (d) => (d.length === 0 ? right(undefined) : u8(d));
 
+// prettier-ignore
 const POLL_UNITS_MS: readonly (number | undefined)[] = [
   undefined,
   1,
@@ -294,37 +295,35 @@ export interface PollingPriority {
   readonly intervalMs: number | undefined;
 }
 const pollingPriority: ReplyDecoder<PollingPriority> = (d) => {
-  if (d.length !== 2) return fail('249', 'expected 2 bytes', d);
+  if (d.length !== 2) return fail('expected 2 bytes', d);
   const [units, value] = [d[0]!, d[1]!];
   const unitMs = POLL_UNITS_MS[units];
   return right({ units, value, intervalMs: unitMs === undefined ? undefined : unitMs * value });
 };
 const serial: ReplyDecoder<number> = uint(3, 4);
 const masterInhibit: ReplyDecoder<{ readonly accepting: boolean }> = (d) =>
-  d.length === 1 ? right({ accepting: (d[0]! & 1) === 1 }) : fail('227', 'expected 1 byte', d);
+  d.length === 1 ? right({ accepting: (d[0]! & 1) === 1 }) : fail('expected 1 byte', d);
 const billMode: ReplyDecoder<{ readonly stacker: boolean; readonly escrow: boolean }> = (d) =>
   d.length === 1
     ? right({ stacker: (d[0]! & 1) !== 0, escrow: (d[0]! & 2) !== 0 })
-    : fail('152', 'expected 1 byte', d);
+    : fail('expected 1 byte', d);
 const paths: ReplyDecoder<readonly number[]> = (d) =>
-  d.length === 1 || d.length === 4 ? right(Array.from(d)) : fail('209', 'expected 1 or 4 paths', d);
+  d.length === 1 || d.length === 4 ? right(Array.from(d)) : fail('expected 1 or 4 paths', d);
 const hopperCoin: ReplyDecoder<{ readonly coinId: string; readonly value: number }> = (d) =>
-  d.length === 8
-    ? right({ coinId: ascii(d, 0, 6), value: readLe(d, 6, 2) })
-    : fail('coin id + value', 'expected 8 bytes', d);
+  d.length === 8 ? right({ coinId: ascii(d, 0, 6), value: readLe(d, 6, 2) }) : fail('expected 8 bytes', d);
 const idText =
   (length: number): ReplyDecoder<string> =>
   (d) =>
-    d.length === length ? right(ascii(d)) : fail('id', `expected ${length} characters`, d);
+    d.length === length ? right(ascii(d)) : fail(`expected ${length} characters`, d);
 const dispenseReply: ReplyDecoder<number | undefined> = (d) =>
-  d.length <= 1 ? right(d[0]) : fail('dispense', 'expected ACK or event counter', d);
+  d.length <= 1 ? right(d[0]) : fail('expected ACK or event counter', d);
 const ROUTE: Readonly<Record<number, 'escrow-empty' | 'failed'>> = { 254: 'escrow-empty', 255: 'failed' };
 const routeBill: ReplyDecoder<'ok' | 'escrow-empty' | 'failed' | number> = (d) =>
   d.length === 0
     ? right('ok')
     : d.length === 1
       ? right(ROUTE[d[0]!] ?? d[0]!)
-      : fail('154', 'expected ACK or 1 byte', d);
+      : fail('expected ACK or 1 byte', d);
 
 /** 163 register bits (1 = condition present), register by register. */
 const HOPPER_TEST_BITS: readonly (readonly string[])[] = [
@@ -340,7 +339,7 @@ export interface HopperTest {
   readonly flags: readonly string[];
 }
 const hopperTest: ReplyDecoder<HopperTest> = (d) => {
-  if (d.length < 1 || d.length > 4) return fail('163', 'expected 1 to 4 registers', d);
+  if (d.length < 1 || d.length > 4) return fail('expected 1 to 4 registers', d);
   const flags: string[] = [];
   d.forEach((reg, r) => {
     for (let bit = 0; bit < 8; bit++) {
@@ -363,7 +362,7 @@ const highLow: ReplyDecoder<{
         lowSensor: (d[0]! & 16) !== 0,
         highSensor: (d[0]! & 32) !== 0,
       })
-    : fail('217', 'expected 1 byte', d);
+    : fail('expected 1 byte', d);
 
 // ---- the table --------------------------------------------------------------
 
@@ -637,14 +636,24 @@ export interface DecodedReply {
   readonly value: unknown;
 }
 
+/** Run a reply decoder; failures name the command. */
+function runDecoder<R>(name: HeaderName, decoder: ReplyDecoder<R>, data: Uint8Array): Either<DecodeError, R> {
+  const result = decoder(data);
+  if (result._tag === 'Right') return result;
+  return left(
+    new DecodeError(`ccTalk ${name} reply: ${result.left.message.replace(/\.$/, '')}.`, {
+      command: name,
+      ...result.left.info,
+    }),
+  );
+}
+
 /** Decode the data of a reply to request header `header`. Never throws. */
 export function decodeReply(header: number, data: Uint8Array): Either<DecodeError, DecodedReply> {
   const def = BY_NUMBER.get(header);
   if (!def) return right({ header, name: undefined, value: data.slice() });
-  const result = def.reply(data);
-  if (result._tag === 'Left')
-    return left(new DecodeError(`${def.name}: ${result.left.message}`, result.left.info));
-  return right({ header, name: def.name, value: result.right });
+  const result = runDecoder(def.name, def.reply, data);
+  return result._tag === 'Left' ? result : right({ header, name: def.name, value: result.right });
 }
 
 /** Typed form of {@link decodeReply} for a known command. Never throws. */
@@ -652,7 +661,7 @@ export function decodeReplyOf<K extends HeaderName>(
   name: K,
   data: Uint8Array,
 ): Either<DecodeError, ReplyOf<K>> {
-  return (TABLE[name].reply as ReplyDecoder<ReplyOf<K>>)(data);
+  return runDecoder(name, TABLE[name].reply as ReplyDecoder<ReplyOf<K>>, data);
 }
 
 /** True when devices of class `device` implement the header. */

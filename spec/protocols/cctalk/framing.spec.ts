@@ -26,6 +26,13 @@ describe('ccTalk framing', () => {
     expect(encodeFrame({ destination: 2, header: 235 }, 'simple')).to.deep.equal(bytes(2, 0, 1, 235, 18));
   });
 
+  it('encodes the plain broadcast poll of the encryption example and shows why broadcasts are risky', () => {
+    expect(encodeFrame({ destination: 0, header: 254 }, 'crc16')).to.deep.equal(bytes(0, 0, 209, 254, 14));
+    // The encrypted form of that poll also passes as an 8-bit frame: header 145 from source 137.
+    const r = decodeFrame(bytes(0, 0, 137, 145, 230), 'simple');
+    expect(isRight(r) && [r.right.source, r.right.header]).to.deep.equal([137, 145]);
+  });
+
   it('decodes the coin acceptor category reply', () => {
     const reply = bytes(1, 13, 2, 0, ...fromAscii('Coin Acceptor'), 22);
     const r = decodeFrame(reply, 'simple');
