@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isCashwireError } from '../core/errors.js';
+import { registerDecodeCommand } from './commands/decode.js';
 
 export const EXIT_OK = 0;
 export const EXIT_DEVICE = 1;
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .description('Drive and simulate cash devices (eSSP, ccTalk, Pyramid RS-232) over serial lines.')
     .exitOverride()
     .showHelpAfterError();
+  registerDecodeCommand(program);
   return program;
 }
 
@@ -21,7 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);
-    return EXIT_OK;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
