@@ -13,6 +13,7 @@
  * rest.
  */
 import { toHex } from '../../core/bytes.js';
+import { OptionRangeError } from '../../core/errors.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { DeframeOutput, FrameParser } from '../../operators/deframe.js';
 import { type ChecksumMode, carriedCheck, checksumValid, expectedCheck } from './checksum.js';
@@ -48,9 +49,13 @@ function diagnostic(
   return { type: 'diagnostic', diagnostic: d };
 }
 
+/** Throws {@link OptionRangeError} for a `maxDataLength` outside 0–255. */
 export function createCcTalkParser(options: CcTalkParserOptions): FrameParser<CcTalkFrame> {
   const { mode } = options;
   const maxDataLength = options.maxDataLength ?? 255;
+  if (!Number.isInteger(maxDataLength) || maxDataLength < 0 || maxDataLength > 255) {
+    throw new OptionRangeError('maxDataLength', maxDataLength, 0, 255, 'bytes');
+  }
 
   /** Mode a whole candidate passes in, if any. */
   const accept = (cand: Uint8Array): ChecksumMode | undefined => {
@@ -152,6 +157,7 @@ export function createCcTalkParser(options: CcTalkParserOptions): FrameParser<Cc
     },
     reset(): Out[] {
       const out: Out[] = [];
+      const abandoned = buf.length > 0;
       // The line went quiet: whatever sits at the head is an abandoned partial
       // frame. Before dropping it, rescue complete valid frames behind it.
       while (buf.length > 0) {
@@ -160,7 +166,8 @@ export function createCcTalkParser(options: CcTalkParserOptions): FrameParser<Cc
         if (m) emitFrame(out, take(total), m, 'resync');
         else slide();
       }
-      flushSkipped(out, 'resync', 'Partial ccTalk frame abandoned after an inter-byte gap');
+      if (abandoned) flushSkipped(out, 'resync', 'Partial ccTalk frame abandoned after an inter-byte gap');
+      else flushSkipped(out, 'discarded', 'Bytes skipped while looking for a valid ccTalk frame');
       hunting = false;
       return out;
     },

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { TestScheduler } from 'rxjs/testing';
 import { map } from 'rxjs';
 import { bytes, concatBytes } from '../../../lib/core/bytes.js';
+import { OptionRangeError } from '../../../lib/core/errors.js';
 import { type DeframeOutput, deframe, framesOnly } from '../../../lib/operators/deframe.js';
 import { type ChecksumMode, checksumValid } from '../../../lib/protocols/cctalk/checksum.js';
 import { type CcTalkFrame, encodeFrame } from '../../../lib/protocols/cctalk/framing.js';
@@ -166,6 +167,14 @@ describe('ccTalk parser', () => {
     const out = p.push(concatBytes(bytes(7, 200, 201), bytes(40, 0, 1, 254, 217)));
     expect(kinds(out)).to.deep.equal(['resync', 'discarded']);
     expect(raws(out)).to.deep.equal([[40, 0, 1, 254, 217]]);
+  });
+
+  it('validates its options', () => {
+    expect(() => createCcTalkParser({ mode: 'simple', maxDataLength: 256 })).to.throw(
+      OptionRangeError,
+      /maxDataLength/,
+    );
+    expect(() => createCcTalkParser({ mode: 'crc16', maxDataLength: -1 })).to.throw(OptionRangeError);
   });
 
   it('decodes a mixed bus with a per-address mode', () => {
