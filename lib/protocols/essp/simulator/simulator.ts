@@ -20,9 +20,9 @@ import type { EsspEventName } from '../events/types.js';
 import { assertEsspAddress } from '../framing.js';
 import { createEsspParser } from '../parser.js';
 import { dispatch, type HandlerContext, type ReplyOverride } from './handlers/index.js';
-import { DEFAULT_TIMING, EsspMachine, event, type EsspTiming } from './machine.js';
+import { DEFAULT_TIMING, EsspMachine, type EsspTiming } from './machine.js';
 import { esspProfile, type EsspProfile, type EsspProfileName } from './profiles.js';
-import { createState, type EsspSimulatorStats, type SimState } from './state.js';
+import { createState, event, type EsspSimulatorStats, type SimState } from './state.js';
 import { createDeviceLink, type Executed, type WireIntercept } from './wire.js';
 
 export interface EsspSimulatorOptions {
@@ -213,7 +213,7 @@ export function createEsspSimulator(transport: Transport, options: EsspSimulator
     log$: log$.asObservable(),
     insertNote: (channel) => {
       if (profile.family === 'hopper') return insertCoin(channel);
-      return machine.insert(channel);
+      return machine.notes.insert(channel);
     },
     insertValue(value) {
       const channel = channelOf(value);
@@ -225,8 +225,8 @@ export function createEsspSimulator(transport: Transport, options: EsspSimulator
       return this.insertNote(channel);
     },
     rejectNext: (reason = 0x02) => void state.forcedRejects.push(reason),
-    jam: (safe = false) => machine.jam(safe),
-    clearJam: () => machine.clearJam(),
+    jam: (safe = false) => machine.notes.jam(safe),
+    clearJam: () => machine.notes.clearJam(),
     fraud: () => machine.fraud(),
     removeCashbox: () => {
       if (!state.cashboxPresent) return;

@@ -8,7 +8,7 @@
 import type { Money } from '../../../core/money.js';
 import type { DeviceEncryptionSession } from '../crypto/session.js';
 import type { SecretKey } from '../crypto/key.js';
-import type { EsspEvent } from '../events/types.js';
+import { EVENT_CODES, type EsspEvent, type EsspEventName } from '../events/types.js';
 import type { EsspProfile } from './profiles.js';
 
 /** A note between the bezel and the stacker (or the payout store). */
@@ -168,4 +168,14 @@ export function storedValue(state: SimState): number {
 /** Items stored across all denominations. */
 export function storedItems(state: SimState): number {
   return state.levels.reduce((a, b) => a + b, 0);
+}
+
+/** Build an event object; fields depend on the event (see events/types.ts). */
+export function event(name: EsspEventName, fields: Record<string, unknown> = {}): EsspEvent {
+  return { event: name, code: EVENT_CODES[name], ...fields } as EsspEvent;
+}
+
+/** The `amounts` field of value events: one amount in the dataset currency. */
+export function amountsOf(state: SimState, value: number): { amounts: Money[] } {
+  return { amounts: [{ amount: value, currency: state.profile.currency }] };
 }

@@ -26,10 +26,22 @@ function u32be(value: number): Uint8Array {
   return bytes((value >>> 24) & 0xff, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff);
 }
 
+/**
+ * NOTE STORED IN PAYOUT carries the note value only in the alternate (NV11
+ * report-by-value) framing; the encoder picks the framing from the fields
+ * present, so the value is dropped unless that framing was asked for.
+ */
+function framed(ctx: HandlerContext, e: EsspEvent): EsspEvent {
+  if (e.event !== 'NOTE_STORED_IN_PAYOUT') return e;
+  const alt = ctx.eventOptions.alternateFraming;
+  const wanted = alt === true || (Array.isArray(alt) && alt.includes(e.event));
+  return wanted ? e : { event: e.event, code: e.code };
+}
+
 function pollReply(ctx: HandlerContext, events: readonly EsspEvent[]): Uint8Array {
   const { state } = ctx;
   const payload = encodeEvents(
-    events,
+    events.map((e) => framed(ctx, e)),
     {
       protocolVersion: state.protocolVersion,
       unitType: state.profile.unitType,
@@ -93,8 +105,8 @@ export const CORE_HANDLERS: Readonly<Record<string, CommandHandler>> = {
   GET_FIRMWARE_VERSION: noArgs((ctx) => ok(fromAscii(ctx.profile.firmwareVersion))),
   GET_DATASET_VERSION: noArgs((ctx) => ok(fromAscii(ctx.profile.datasetVersion))),
   LAST_REJECT_CODE: noArgs((ctx) => ok([ctx.state.lastRejectCode])),
-  HOLD: noArgs((ctx) => (ctx.machine.hold() ? ok() : cannot())),
-  REJECT_BANKNOTE: noArgs((ctx) => (ctx.machine.rejectEscrow() ? ok() : cannot())),
+  HOLD: noArgs((ctx) => (ctx.machine.notes.hold() ? ok() : cannot())),
+  REJECT_BANKNOTE: noArgs((ctx) => (ctx.machine.notes.rejectEscrow() ? ok() : cannot())),
   GET_COUNTERS: noArgs(({ state: { counters: c } }) =>
     ok(concatBytes(bytes(5), ...[c.stacked, c.stored, c.dispensed, c.transferred, c.rejected].map(u32le))),
   ),

@@ -4,8 +4,7 @@
  * GET NOTE POSITIONS lists the stack by value or by channel.
  */
 import { bytes, concatBytes, u32le } from '../../../../core/bytes.js';
-import { event } from '../machine.js';
-import { channelMoney } from '../state.js';
+import { channelMoney, event } from '../state.js';
 import { cannot, ok, outOfRange, wrongParams, type CommandHandler, type HandlerContext } from './types.js';
 
 /** Error bytes after 0xF5 for the note float (fact sheet §13). */
