@@ -8,3 +8,20 @@ export * from './core/bytes.js';
 export type { Diagnostic, DiagnosticKind } from './core/diagnostics.js';
 export type { Transport, LineSettings } from './transport/transport.js';
 export * from './core/events.js';
+export { createEsspBus, createEsspDevice, ESSP_DEVICE_LIMITS, ESSP_LINE } from './protocols/essp/index.js';
+export type {
+  EncryptionMode,
+  EsspBus,
+  EsspBusOptions,
+  EsspChannel,
+  EsspCommandName,
+  EsspCommandReply,
+  EsspDevice,
+  EsspDeviceOptions,
+  EsspLevel,
+  EsspModel,
+  EsspRoute,
+  EsspSession,
+  EsspSessionOptions,
+  EsspUnitInfo,
+} from './protocols/essp/index.js';

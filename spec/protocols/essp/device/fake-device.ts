@@ -160,3 +160,93 @@ export function createFakeDevice(
   });
   return device;
 }
+
+/** SETUP_REQUEST payload of a validator-family unit at pv ≥ 6: channels in whole units × 100. */
+export function validatorSetup(
+  unitType: number,
+  pv: number,
+  currency: string,
+  values: readonly number[],
+): Uint8Array {
+  const n = values.length;
+  const country = Array.from(currency, (c) => c.charCodeAt(0));
+  const out = [
+    unitType,
+    ...Array.from('0410', (c) => c.charCodeAt(0)),
+    ...country,
+    0,
+    0,
+    1,
+    n,
+    ...values,
+    ...values.map(() => 2),
+    0,
+    0,
+    100,
+    pv,
+    ...values.flatMap(() => country),
+    ...values.flatMap((v) => [v & 0xff, (v >> 8) & 0xff, 0, 0]),
+  ];
+  return Uint8Array.from(out);
+}
+
+export interface ScriptedUnit {
+  readonly device: FakeDevice;
+  /** Poll payloads (after F0) handed out one per POLL; empty polls once drained. */
+  readonly polls: Uint8Array[];
+  serial: number;
+}
+
+/** A validator (or SMART Payout with unitType 6) that answers the connect sequence. */
+export function scriptedUnit(
+  port: MemoryTransport,
+  options: {
+    unitType?: number;
+    maxPv?: number;
+    values?: readonly number[];
+    refuseKey?: boolean;
+    address?: number;
+    extra?: Record<number, Handler>;
+  } = {},
+): ScriptedUnit {
+  const maxPv = options.maxPv ?? 7;
+  const unit: { polls: Uint8Array[]; serial: number; device?: FakeDevice } = {
+    polls: [],
+    serial: 0x004a78b4,
+  };
+  let pv = 6;
+  const ok = (): Uint8Array => bytes(OK);
+  const device = createFakeDevice(
+    port,
+    {
+      0x06: (c) => {
+        if (c[1]! > maxPv) return bytes(0xf8);
+        pv = c[1]!;
+        return ok();
+      },
+      0x05: () =>
+        concatBytes(
+          bytes(OK),
+          validatorSetup(options.unitType ?? 0, pv, 'EUR', options.values ?? [5, 10, 20, 50]),
+        ),
+      0x0c: (c) => {
+        const s = c.length > 1 ? unit.serial + c[1]! : unit.serial;
+        return bytes(OK, (s >>> 24) & 0xff, (s >>> 16) & 0xff, (s >>> 8) & 0xff, s & 0xff);
+      },
+      0x02: ok,
+      0x0a: ok,
+      0x09: ok,
+      0x18: ok,
+      0x08: ok,
+      0x5c: ok,
+      0x07: () => concatBytes(bytes(OK), unit.polls.shift() ?? new Uint8Array(0)),
+      ...options.extra,
+    },
+    {
+      ...(options.address !== undefined && { address: options.address }),
+      ...(options.refuseKey !== undefined && { refuseKey: options.refuseKey }),
+    },
+  );
+  unit.device = device;
+  return unit as ScriptedUnit;
+}

@@ -1,0 +1,325 @@
+/**
+ * `createEsspDevice`: an eSSP unit with a life of its own. Creating it starts
+ * the connect sequence and then polling; both belong to the device, not to
+ * subscribers (a note in escrow must keep being polled whoever listens), and
+ * both end only with dispose().
+ *
+ * Recovery. A SLAVE_RESET event, a KEY_NOT_SET reply or a poll that gets no
+ * answer after every attempt moves the device to 'recovering' and reruns the
+ * whole connect sequence (SYNC, key, protocol level, SETUP, inhibits, ENABLE)
+ * with growing pauses (1 s, 2 s, 4 s ... 30 s by default) until it works.
+ *
+ * Credits are counted exactly once:
+ * - a POLL reply is decoded only when the request queue accepts it, and the
+ *   queue accepts one reply per request;
+ * - a resend of the same POLL carries the same flag (and the same ciphertext),
+ *   so a device that already answered replays its cached reply instead of
+ *   reporting new events, and the first, lost, copy was never decoded;
+ * - a late copy of an earlier reply carries the other flag and is ignored
+ *   (with encryption its count is also wrong), so it cannot be decoded twice.
+ * What no host can fix with plain POLL: a reply lost on every attempt (the
+ *   device gone mid-poll) takes its events with it; the device is re-read
+ *   after reconnecting, and its serial number is compared to catch a swap.
+ */
+import {
+  BehaviorSubject,
+  EMPTY,
+  Observable,
+  ReplaySubject,
+  Subject,
+  type Subscription,
+  catchError,
+  concat,
+  defer,
+  ignoreElements,
+  map,
+  retry,
+  takeUntil,
+  tap,
+  throwError,
+  timer,
+} from 'rxjs';
+import type { Diagnostic } from '../../../core/diagnostics.js';
+import {
+  type CashwireError,
+  CommandTimeoutError,
+  DeviceError,
+  DisposedError,
+  TransportError,
+  isCashwireError,
+} from '../../../core/errors.js';
+import type { DeviceEvent, DeviceRef, DeviceState } from '../../../core/events.js';
+import { pollWhileIdle } from '../../../operators/poller.js';
+import type { Transport } from '../../../transport/transport.js';
+import { parsePollReply } from '../events/parse.js';
+import { type EsspBus, createEsspBus } from '../session.js';
+import { connectEssp } from './connect.js';
+import { isUnvaluedCredit, normalizeEvent } from './normalize.js';
+import { backoffDelay, resolveOptions } from './options.js';
+import { payoutCommands } from './payout.js';
+import type { EsspDevice, EsspDeviceOptions, EsspUnitInfo } from './types.js';
+
+/** Why the device reconnects; carried as the error that ends one connection's life. */
+class Recovery extends Error {
+  override readonly name = 'Recovery';
+}
+
+/** Faults that a reconnect can cure. Anything else is reported and polling goes on. */
+function needsRecovery(e: unknown): boolean {
+  return (
+    e instanceof Recovery ||
+    e instanceof CommandTimeoutError ||
+    (e instanceof DeviceError && e.response === 'KEY_NOT_SET')
+  );
+}
+
+/** Faults nothing can cure: the line is gone or the device was disposed. */
+function isFatal(e: unknown): boolean {
+  return e instanceof TransportError || e instanceof DisposedError;
+}
+
+const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export function createEsspDevice(
+  target: Transport | { readonly bus: EsspBus },
+  options: EsspDeviceOptions = {},
+): EsspDevice {
+  const o = resolveOptions(options);
+  const ownsBus = !('bus' in target);
+  const bus = ownsBus
+    ? createEsspBus(target, {
+        ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+        ...(options.attempts !== undefined && { attempts: options.attempts }),
+        ...(options.scheduler !== undefined && { scheduler: options.scheduler }),
+      })
+    : target.bus;
+  const scheduler = options.scheduler ?? bus.scheduler;
+  const device: DeviceRef = { protocol: 'essp', address: o.address };
+
+  const state = new BehaviorSubject<DeviceState>({ status: 'connecting', attempt: 1 });
+  const events = new Subject<DeviceEvent>();
+  const errors = new Subject<CashwireError | Diagnostic>();
+  const info = new ReplaySubject<EsspUnitInfo>(1);
+  const recover = new Subject<Recovery>();
+  const disposed$ = new Subject<void>();
+
+  const session = bus.session(o.address, {
+    ...(options.fixedKey !== undefined && { fixedKey: options.fixedKey }),
+    ...(options.traceDecrypted !== undefined && { traceDecrypted: options.traceDecrypted }),
+    ...(options.random !== undefined && { random: options.random }),
+    onKeyNotSet: (command) => recover.next(new Recovery(`KEY_NOT_SET in reply to ${command}`)),
+  });
+
+  let current: EsspUnitInfo | undefined;
+  let connected = false;
+  /** Failed connects or connections since the last successful connect: drives the back-off. */
+  let failures = 0;
+  let disposed = false;
+
+  const setState = (s: DeviceState): void => {
+    if (!disposed) state.next(s);
+  };
+
+  /** Decode one POLL payload (exactly once per accepted reply) and publish its events. */
+  const handlePoll = (payload: Uint8Array, duringConnect: boolean): void => {
+    const reply = parsePollReply(payload, session.context);
+    if (reply.diagnostic) errors.next(reply.diagnostic);
+    let reset = false;
+    for (const e of reply.events) {
+      if (isUnvaluedCredit(e)) {
+        errors.next(
+          new DeviceError(
+            'POLL',
+            'OK',
+            'A note was credited on a channel the SETUP_REQUEST table does not list.',
+            {
+              event: e,
+            },
+          ),
+        );
+      }
+      for (const out of normalizeEvent(e, device)) events.next(out);
+      if (e.event === 'SLAVE_RESET' && !duringConnect) reset = true;
+      if (e.event === 'DISABLED' && state.value.status === 'enabled') setState({ status: 'disabled' });
+    }
+    // After the events of this reply are out: nothing decoded is lost by recovering.
+    if (reset) recover.next(new Recovery('the device reported SLAVE_RESET'));
+  };
+
+  // ---------------------------------------------------------------- escrow hold
+  const holders = new Set<{ readonly end: (e?: unknown) => void }>();
+  let lastHold = Number.NEGATIVE_INFINITY;
+  const endHolds = (e?: unknown): void => {
+    for (const h of [...holders]) h.end(e);
+    holders.clear();
+  };
+
+  /** One poll slot: HOLD while a hold is active (at most every holdIntervalMs), else POLL. */
+  const pollSlot = (): Observable<void> => {
+    if (holders.size > 0) {
+      if (scheduler.now() - lastHold < o.holdIntervalMs) return EMPTY;
+      lastHold = scheduler.now();
+      return session.send('HOLD').pipe(
+        ignoreElements(),
+        catchError((e: unknown) => {
+          // Nothing held any more (returned, timed out): end the holds, polling resumes.
+          if (e instanceof DeviceError) {
+            endHolds(e);
+            return EMPTY;
+          }
+          return throwError(() => e);
+        }),
+      );
+    }
+    return session.send('POLL').pipe(map((r) => handlePoll(r.info.data, false)));
+  };
+
+  // ---------------------------------------------------------------- life cycle
+  // The connect sequence ended with a POLL: the loop starts with a pause.
+  const pollLoop$ = new Observable<never>((subscriber) => {
+    const polls = concat(
+      timer(o.pollIntervalMs, scheduler).pipe(ignoreElements()),
+      pollWhileIdle(bus.queue, pollSlot, {
+        intervalMs: o.pollIntervalMs,
+        scheduler,
+        onError: (e) => {
+          if (needsRecovery(e) || isFatal(e)) subscriber.error(e);
+          else if (isCashwireError(e)) errors.next(e);
+        },
+      }),
+    ).subscribe();
+    const signals = recover.subscribe((r) => subscriber.error(r));
+    return () => {
+      polls.unsubscribe();
+      signals.unsubscribe();
+    };
+  });
+
+  const connectOnce$ = defer(() =>
+    connectEssp(session, {
+      encryption: o.encryption,
+      protocolVersion: o.protocolVersion,
+      ...(options.acceptChannels !== undefined && { acceptChannels: options.acceptChannels }),
+      serialModules: o.serialModules,
+      autoEnable: o.autoEnable,
+      onPoll: (payload) => handlePoll(payload, true),
+      onWarning: (e) => errors.next(e),
+    }),
+  ).pipe(
+    tap((unit) => {
+      if (current !== undefined && current.serialNumber !== unit.serialNumber) {
+        // After a gap the manual advises re-reading the serial: a different unit answers now.
+        events.next({
+          type: 'raw',
+          device,
+          name: 'UNIT_SWAPPED',
+          data: { previousSerial: current.serialNumber, serialNumber: unit.serialNumber },
+        });
+      }
+      current = unit;
+      connected = true;
+      failures = 0;
+      info.next(unit);
+      setState({ status: o.autoEnable ? 'enabled' : 'ready' });
+    }),
+  );
+
+  const life$ = concat(connectOnce$, pollLoop$).pipe(
+    retry({
+      delay: (e: unknown) => {
+        if (isFatal(e) || disposed) return throwError(() => e);
+        if (!(e instanceof Recovery) && isCashwireError(e)) errors.next(e);
+        failures += 1;
+        const delay = backoffDelay(failures, o.initialDelayMs, o.maxDelayMs);
+        setState(
+          connected
+            ? { status: 'recovering', reason: reasonOf(e) }
+            : { status: 'connecting', attempt: failures + 1 },
+        );
+        return timer(delay, scheduler);
+      },
+    }),
+  );
+
+  // Started on the scheduler, not inline: the caller subscribes to events$ right
+  // after creating the device, and the first poll (which may carry credits from
+  // before a power loss) must not be published before that.
+  let lifeSub: Subscription | undefined;
+  const starter = scheduler.schedule(() => {
+    if (disposed) return;
+    lifeSub = life$.subscribe({
+      error: (e: unknown) => {
+        if (disposed) return;
+        if (isCashwireError(e)) errors.next(e);
+        setState({ status: 'error', error: e instanceof Error ? e : new Error(String(e)) });
+        finish();
+      },
+    });
+  });
+
+  function finish(): void {
+    disposed$.next();
+    disposed$.complete();
+    events.complete();
+    errors.complete();
+    info.complete();
+    state.complete();
+    recover.complete();
+  }
+
+  // ---------------------------------------------------------------- commands
+  const simple = (name: 'ENABLE' | 'DISABLE', next: DeviceState): Observable<void> =>
+    session.send(name).pipe(
+      map(() => {
+        if (connected) setState(next);
+      }),
+    );
+
+  const diagnostics = session.diagnostics$.subscribe((d) => errors.next(d));
+
+  return {
+    events$: events.asObservable(),
+    state$: state.asObservable(),
+    errors$: errors.asObservable(),
+    trace$: session.trace$.pipe(takeUntil(disposed$)),
+    info$: info.asObservable(),
+    send: (name, args) => session.send(name, args),
+    enable: () => simple('ENABLE', { status: 'enabled' }),
+    disable: () => simple('DISABLE', { status: 'disabled' }),
+    escrow: {
+      hold: () =>
+        new Observable<void>((subscriber) => {
+          const holder = {
+            end: (e?: unknown) => (e === undefined ? subscriber.complete() : subscriber.error(e)),
+          };
+          holders.add(holder);
+          // The next poll slot sends HOLD straight away.
+          lastHold = Number.NEGATIVE_INFINITY;
+          return () => holders.delete(holder);
+        }),
+      accept: () =>
+        defer(() => {
+          endHolds();
+          return session.send('POLL').pipe(map((r) => handlePoll(r.info.data, false)));
+        }),
+      reject: () =>
+        defer(() => {
+          endHolds();
+          return session.send('REJECT_BANKNOTE').pipe(ignoreElements());
+        }),
+    },
+    ...payoutCommands(session),
+    dispose: () => {
+      if (disposed) return;
+      setState({ status: 'disposed' });
+      disposed = true;
+      endHolds(new DisposedError('eSSP device'));
+      starter.unsubscribe();
+      lifeSub?.unsubscribe();
+      diagnostics.unsubscribe();
+      session.dispose();
+      if (ownsBus) bus.dispose();
+      finish();
+    },
+  };
+}
