@@ -2,13 +2,12 @@
  * Diffie-Hellman for eSSP key negotiation (SET GENERATOR, SET MODULUS,
  * REQUEST KEY EXCHANGE), in bigint arithmetic so any u64 modulus is exact.
  *
- * Size choice: by default generator, modulus and host exponent are drawn below
- * 2^31. That is what ITL's own host library does, and its firmware-side
- * arithmetic is only known to be right for moduli in that range; whether every
- * firmware copes with full 64-bit moduli is not established. The result is a
- * ~31-bit negotiated key, which is the protocol's design: the 64-bit fixed key
- * supplies the rest of the AES key. `{ bits: 64 }` draws full 64-bit primes
- * for devices known to handle them.
+ * Size choice: by default generator, modulus and host exponent are real
+ * 64-bit primes (the fields are u64 on the wire), so the negotiated half of
+ * the AES key uses its full 64 bits. ITL's own C host draws everything below
+ * 2^31 because its signed 64-bit arithmetic overflows above that; that limit
+ * is the host library's, not the protocol's. `{ bits: 31 }` reproduces ITL's
+ * host for a firmware that is found to refuse large numbers.
  *
  * Generator > modulus, as ITL's implementation guide asks (the maths works
  * either way, but devices were written against that guide).
@@ -110,7 +109,7 @@ function nextPrime(from: bigint, min: bigint, max: bigint): bigint {
 }
 
 export interface KeyExchangeOptions {
-  /** 31 (default): everything below 2^31 like ITL's host. 64: full u64 primes. */
+  /** 64 (default): full u64 primes. 31: everything below 2^31, like ITL's C host. */
   readonly bits?: 31 | 64;
 }
 
@@ -172,7 +171,7 @@ export function generateKeyExchangeParams(
   random: RandomSource = cryptoRandom,
   options: KeyExchangeOptions = {},
 ): KeyExchangeParams {
-  const bits = options.bits ?? 31;
+  const bits = options.bits ?? 64;
   // Both primes come from the top half of the range so the modulus (and with it
   // the key space) is never accidentally small.
   const min = 1n << BigInt(bits - 1);
