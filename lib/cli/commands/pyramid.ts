@@ -1,0 +1,193 @@
+/**
+ * The Pyramid pieces of the CLI, as plain functions over {@link CliIo} so they
+ * run in tests without a process or a port:
+ *
+ * - `cashwire simulate pyramid --port <path>`: a simulated acceptor on a
+ *   serial port, driven by line commands on stdin;
+ * - `cashwire monitor pyramid --port <path> [--mask 0x7F] [--escrow] [--json]`:
+ *   the driver polling a real acceptor, printing every event;
+ * - `cashwire decode pyramid [file]`: captured bytes to JSON, one object per frame.
+ */
+import { firstValueFrom, type Observable, type Subscription } from 'rxjs';
+import { InvalidArgumentError } from '../../core/errors.js';
+import { formatMoney } from '../../core/money.js';
+import type { DeviceEvent } from '../../core/events.js';
+import { decodePyramidLines, isDecodeError } from '../../protocols/pyramid/decode-lines.js';
+import { createPyramidDevice } from '../../protocols/pyramid/device.js';
+import { checkMask } from '../../protocols/pyramid/device-types.js';
+import { PYRAMID_LINE } from '../../protocols/pyramid/framing.js';
+import { createPyramidSimulator } from '../../protocols/pyramid/simulator/simulator.js';
+import type { PyramidSimulator, PyramidSimulatorOptions } from '../../protocols/pyramid/simulator/types.js';
+import { openSerialTransport } from '../../transport/serialport.js';
+import type { Transport } from '../../transport/transport.js';
+import { jsonLine, type CliIo } from '../io.js';
+
+/** Opens the port; tests pass one end of a memory pair instead. */
+export type OpenTransport = (path: string) => Observable<Transport>;
+
+const openPort: OpenTransport = (path) => openSerialTransport(path, PYRAMID_LINE);
+
+export interface PyramidSimulatorCliOptions extends Omit<PyramidSimulatorOptions, 'scheduler'> {
+  readonly port: string;
+  readonly open?: OpenTransport;
+}
+
+type SimCommand = (sim: PyramidSimulator, arg: string, io: CliIo) => void;
+
+const SIM_COMMANDS: Readonly<Record<string, { readonly usage: string; readonly run: SimCommand }>> = {
+  insert: {
+    usage: 'insert <bill 1-7>   put a note of that index in the bezel',
+    run: (sim, arg, io) => {
+      const index = Number(arg);
+      if (!/^[1-7]$/.test(arg)) throw new InvalidArgumentError(`insert takes a bill index 1..7, got '${arg}'.`);
+      if (!sim.insertBill(index)) io.err(`busy (${sim.phase}): note ${index} not taken`);
+    },
+  },
+  barcode: {
+    usage: 'barcode <text>      insert a barcode ticket',
+    run: (sim, arg, io) => {
+      if (!sim.insertBarcode(arg)) io.err(`busy (${sim.phase}): ticket not taken`);
+    },
+  },
+  jam: { usage: 'jam                 jam the note path', run: (sim) => sim.jam() },
+  'clear-jam': { usage: 'clear-jam           clear the note path', run: (sim) => sim.clearJam() },
+  cheat: { usage: 'cheat               a pull-back attempt', run: (sim) => sim.cheat() },
+  'cashbox-out': { usage: 'cashbox-out         remove the cashbox', run: (sim) => sim.removeCashbox() },
+  'cashbox-in': { usage: 'cashbox-in          put an empty cashbox back', run: (sim) => sim.replaceCashbox() },
+  reset: { usage: 'reset               power-cycle the acceptor', run: (sim) => sim.powerCycle() },
+  stats: { usage: 'stats               what really happened so far', run: (sim, _a, io) => io.out(jsonLine(sim.stats)) },
+  help: {
+    usage: 'help                this list',
+    run: (_s, _a, io) => {
+      for (const c of Object.values(SIM_COMMANDS)) io.out(c.usage);
+    },
+  },
+};
+
+/** Run until stdin ends. Resolves with the exit code. */
+export async function runPyramidSimulator(options: PyramidSimulatorCliOptions, io: CliIo): Promise<number> {
+  const { port, open = openPort, ...simOptions } = options;
+  const transport = await firstValueFrom(open(port));
+  const sim = createPyramidSimulator(transport, simOptions);
+  const logSub = sim.log$.subscribe((line) => io.out(line));
+  io.out(`Pyramid acceptor simulated on ${transport.description} (9600 7E1). Type 'help' for commands.`);
+  await lines(io, (line) => {
+    const [name = '', ...rest] = line.trim().split(/\s+/);
+    if (name === '') return true;
+    const cmd = SIM_COMMANDS[name];
+    if (!cmd) {
+      io.err(`unknown command '${name}'; type 'help'`);
+      return true;
+    }
+    try {
+      cmd.run(sim, rest.join(' '), io);
+    } catch (e) {
+      io.err(e instanceof Error ? e.message : String(e));
+    }
+    return true;
+  });
+  logSub.unsubscribe();
+  sim.dispose();
+  await firstValueFrom(transport.close(), { defaultValue: undefined });
+  return 0;
+}
+
+/** Feed stdin lines to `handle` until it returns false or stdin ends. */
+function lines(io: CliIo, handle: (line: string) => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let sub: Subscription | undefined = undefined;
+    let done = false;
+    const finish = (): void => {
+      done = true;
+      sub?.unsubscribe();
+      resolve();
+    };
+    sub = io.stdinLines$.subscribe({
+      next: (line) => {
+        if (!done && !handle(line)) finish();
+      },
+      error: (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))),
+      complete: finish,
+    });
+    if (done) sub.unsubscribe();
+  });
+}
+
+export interface PyramidMonitorOptions {
+  readonly port: string;
+  /** Enable mask, e.g. '0x7F' or '127'. Default all notes. */
+  readonly mask?: string | number;
+  readonly escrow?: boolean;
+  readonly json?: boolean;
+  readonly open?: OpenTransport;
+}
+
+/** Parse a mask given on the command line. Throws {@link InvalidArgumentError} on anything but 0..0x7F. */
+export function parseMask(text: string | number): number {
+  if (typeof text === 'number') return checkMask(text);
+  const t = text.trim();
+  const value = /^0x[0-9a-f]+$/i.test(t) ? Number.parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : Number.NaN;
+  if (Number.isNaN(value)) throw new InvalidArgumentError(`Mask '${text}' is not a number (use 0x7F or 127).`);
+  return checkMask(value);
+}
+
+function describeEvent(e: DeviceEvent): string {
+  switch (e.type) {
+    case 'credit':
+      return `credit ${formatMoney(e.money)} (bill ${e.channel ?? '?'})`;
+    case 'escrow':
+      return `escrow ${e.money ? formatMoney(e.money) : 'unknown item'}: type 'stack' or 'return'`;
+    case 'raw':
+      return `${e.name} ${JSON.stringify(e.data)}`;
+    default:
+      return e.type;
+  }
+}
+
+/** Poll an acceptor and print what happens until stdin ends or 'quit'. Resolves with the exit code. */
+export async function runPyramidMonitor(options: PyramidMonitorOptions, io: CliIo): Promise<number> {
+  const enableMask = parseMask(options.mask ?? 0x7f); // bad input fails before the port opens
+  const transport = await firstValueFrom((options.open ?? openPort)(options.port));
+  const device = createPyramidDevice(transport, { enableMask, escrow: options.escrow ?? false });
+  const print = (value: unknown, text: string): void => io.out(options.json ? jsonLine(value) : text);
+  const subs = [
+    device.events$.subscribe((e) => print(e, describeEvent(e))),
+    device.state$.subscribe((s) => print({ state: s }, `state ${s.status}`)),
+    device.errors$.subscribe((e) => io.err(options.json ? jsonLine(e) : `warning: ${e.message}`)),
+  ];
+  const report = (o: Observable<unknown>, what: string): void => {
+    o.subscribe({ error: (e: unknown) => io.err(`${what}: ${e instanceof Error ? e.message : String(e)}`) });
+  };
+  await lines(io, (line) => {
+    const [name = '', arg = ''] = line.trim().split(/\s+/);
+    if (name === 'quit' || name === 'q') return false;
+    if (name === 'stack') report(device.stack(), 'stack');
+    else if (name === 'return') report(device.returnBill(), 'return');
+    else if (name === 'mask') {
+      try {
+        report(device.setEnableMask(parseMask(arg)), 'mask');
+      } catch (e) {
+        io.err(e instanceof Error ? e.message : String(e));
+      }
+    } else if (name !== '') io.err(`commands: stack, return, mask <0x00-0x7F>, quit`);
+    return true;
+  });
+  for (const s of subs) s.unsubscribe();
+  device.dispose();
+  await firstValueFrom(transport.close(), { defaultValue: undefined });
+  return 0;
+}
+
+/** Decode captured lines to JSON on stdout; bad lines go to stderr. Exit code 1 when any line was bad. */
+export async function runPyramidDecode(input: Iterable<string> | AsyncIterable<string>, io: CliIo): Promise<number> {
+  const all: string[] = [];
+  for await (const line of input) all.push(line);
+  let bad = 0;
+  for (const entry of decodePyramidLines(all)) {
+    if (isDecodeError(entry)) {
+      bad += 1;
+      io.err(`line ${entry.line ?? '?'}: ${entry.error}${entry.hex ? ` (${entry.hex})` : ''}`);
+    } else io.out(jsonLine(entry));
+  }
+  return bad > 0 ? 1 : 0;
+}

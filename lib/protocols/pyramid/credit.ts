@@ -1,0 +1,150 @@
+/**
+ * From fresh status replies to events, with the credit rule (pure).
+ *
+ * Only fresh replies (a matching ack after a toggle) are fed in, and every
+ * event is an edge against the previous fresh reply:
+ *
+ * - credit exactly once: on the rising edge of Stacked, valued by the note
+ *   index of that same reply, or, when that reply carries index 0, by the
+ *   index captured while the note was accepted/escrowed/stacking (flagged
+ *   `inferred`). A replayed or lingering Stacked bit is not an edge, and the
+ *   index bits alone never credit.
+ * - the first reply after start or soft reset is a baseline: the acceptor may
+ *   replay a reply an earlier host process already acted on, so a Stacked bit
+ *   there is reported as `unconfirmed-stack` and not credited.
+ * - one-shot events (rejected, cheated, returned) and conditions (jam, full,
+ *   failure, cashbox) are edges too: some units keep them set over several
+ *   fresh replies.
+ */
+import type { DeviceEvent, DeviceRef, RawEvent } from '../../core/events.js';
+import { billValue, type BillTable } from './bills.js';
+import { primaryState, type PrimaryState, type PyramidStatus, type StatusFlag } from './status.js';
+
+export interface ReplyTrack {
+  /** Previous fresh status; undefined before the first. */
+  readonly prev: PyramidStatus | undefined;
+  /** Note index seen while the current note was in the transport; 0 when none. */
+  readonly captured: number;
+}
+
+export const INITIAL_TRACK: ReplyTrack = { prev: undefined, captured: 0 };
+
+export interface TrackContext {
+  readonly device: DeviceRef;
+  readonly table: BillTable;
+  /** False for the baseline reply after start or soft reset. */
+  readonly trusted: boolean;
+  /** Barcode carried by this reply (extended barcode frame), if any. */
+  readonly barcode?: string;
+}
+
+type Edge = 'rise' | 'fall';
+
+interface EdgeRule {
+  readonly flag: StatusFlag;
+  readonly edge: Edge;
+  readonly raw: string;
+  /** Normalized event for this edge; undefined when there is none. */
+  readonly cash?: (s: PyramidStatus, ctx: TrackContext, captured: number) => DeviceEvent | undefined;
+}
+
+const ref = (ctx: TrackContext): { device: DeviceRef } => ({ device: ctx.device });
+
+/** Edge table. Order is the order events come out within one reply. */
+const EDGES: readonly EdgeRule[] = [
+  { flag: 'powerUp', edge: 'rise', raw: 'power-up', cash: (_s, ctx) => ({ type: 'device-reset', ...ref(ctx) }) },
+  { flag: 'failure', edge: 'rise', raw: 'failure' },
+  { flag: 'failure', edge: 'fall', raw: 'failure-cleared' },
+  { flag: 'invalidCommand', edge: 'rise', raw: 'invalid-command' },
+  { flag: 'cassettePresent', edge: 'fall', raw: 'cassette-removed', cash: (_s, ctx) => ({ type: 'cashbox-removed', ...ref(ctx) }) },
+  { flag: 'cassettePresent', edge: 'rise', raw: 'cassette-replaced', cash: (_s, ctx) => ({ type: 'cashbox-replaced', ...ref(ctx) }) },
+  { flag: 'stackerFull', edge: 'rise', raw: 'stacker-full', cash: (_s, ctx) => ({ type: 'stacker-full', ...ref(ctx) }) },
+  { flag: 'stackerFull', edge: 'fall', raw: 'stacker-emptied' },
+  { flag: 'jammed', edge: 'rise', raw: 'jammed', cash: (_s, ctx) => ({ type: 'jam', ...ref(ctx) }) },
+  { flag: 'jammed', edge: 'fall', raw: 'jam-cleared' },
+  { flag: 'cheated', edge: 'rise', raw: 'cheated', cash: (_s, ctx) => ({ type: 'fraud', ...ref(ctx) }) },
+  { flag: 'rejected', edge: 'rise', raw: 'rejected', cash: (_s, ctx) => ({ type: 'rejected', ...ref(ctx) }) },
+  { flag: 'escrowed', edge: 'rise', raw: 'escrowed', cash: escrowEvent },
+  { flag: 'returned', edge: 'rise', raw: 'returned' },
+];
+
+function escrowEvent(s: PyramidStatus, ctx: TrackContext, captured: number): DeviceEvent {
+  const channel = s.noteIndex || captured;
+  const value = ctx.barcode === undefined ? billValue(ctx.table, channel) : undefined;
+  return {
+    type: 'escrow',
+    ...ref(ctx),
+    ...(channel > 0 && { channel }),
+    ...(value !== undefined && { money: value }),
+  };
+}
+
+/** Baseline before the first reply: nothing set except the cashbox being in place. */
+function baseline(flag: StatusFlag): boolean {
+  return flag === 'cassettePresent';
+}
+
+function raw(ctx: TrackContext, name: string, data: Record<string, unknown> = {}): RawEvent {
+  return { type: 'raw', ...ref(ctx), name, data };
+}
+
+/** The stacked edge: a credit, or the reason there is none. */
+function stackEvents(s: PyramidStatus, ctx: TrackContext, captured: number): DeviceEvent[] {
+  const index = s.noteIndex || captured;
+  const inferred = s.noteIndex === 0 && captured !== 0;
+  const data = { index, inferred, ...(ctx.barcode !== undefined && { barcode: ctx.barcode }) };
+  if (!ctx.trusted) return [raw(ctx, 'unconfirmed-stack', data)];
+  if (ctx.barcode !== undefined) return [raw(ctx, 'ticket-stacked', data)];
+  const value = billValue(ctx.table, index);
+  if (value === undefined) return [raw(ctx, 'stacked-unknown-bill', data)];
+  return [
+    raw(ctx, 'stacked', data),
+    { type: 'credit', ...ref(ctx), money: value, kind: 'bill', channel: index },
+  ];
+}
+
+/** Index to remember for the note now in the transport (0 clears it). */
+function nextCaptured(s: PyramidStatus, prev: PyramidStatus | undefined, captured: number): number {
+  if (s.stacked || s.returned || s.rejected) return 0;
+  if (s.accepting && !(prev?.accepting ?? false)) return s.noteIndex;
+  if ((s.accepting || s.escrowed || s.stacking) && s.noteIndex !== 0) return s.noteIndex;
+  return captured;
+}
+
+export interface TrackResult {
+  readonly track: ReplyTrack;
+  readonly events: readonly DeviceEvent[];
+  readonly state: PrimaryState;
+}
+
+/** Feed one fresh status reply. */
+export function trackReply(track: ReplyTrack, s: PyramidStatus, ctx: TrackContext): TrackResult {
+  const { prev } = track;
+  const was = (flag: StatusFlag): boolean => (prev ? prev[flag] : baseline(flag));
+  // The index of the note being stacked may only be known from earlier replies.
+  const captured = s.noteIndex !== 0 && (s.escrowed || s.stacking || s.accepting) ? s.noteIndex : track.captured;
+  const events: DeviceEvent[] = [];
+
+  const state = primaryState(s);
+  const before = prev ? primaryState(prev) : undefined;
+  if (state !== before) events.push(raw(ctx, 'state', { from: before ?? null, to: state }));
+  if (prev === undefined || prev.model !== s.model || prev.revision !== s.revision) {
+    events.push(raw(ctx, 'identity', { model: s.model, revision: s.revision }));
+  }
+  if (ctx.barcode !== undefined && ctx.barcode !== '') events.push(raw(ctx, 'barcode', { barcode: ctx.barcode }));
+
+  for (const rule of EDGES) {
+    const fired = rule.edge === 'rise' ? s[rule.flag] && !was(rule.flag) : !s[rule.flag] && was(rule.flag);
+    if (!fired) continue;
+    if (rule.flag === 'powerUp' && prev === undefined) {
+      events.push(raw(ctx, rule.raw)); // a unit powering up before the host's first poll is no reset
+      continue;
+    }
+    events.push(raw(ctx, rule.raw, rule.flag === 'escrowed' ? { index: s.noteIndex || captured } : {}));
+    const cash = rule.cash?.(s, ctx, captured);
+    if (cash) events.push(cash);
+  }
+  if (s.stacked && !was('stacked')) events.push(...stackEvents(s, ctx, captured));
+
+  return { track: { prev: s, captured: nextCaptured(s, prev, captured) }, events, state };
+}

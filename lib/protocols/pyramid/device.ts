@@ -1,0 +1,403 @@
+/**
+ * Pyramid RS-232 bill acceptor driver: polling, ack link, enable mask,
+ * escrow, and exactly-once credit, composed from the pure layers.
+ *
+ *   const acceptor = createPyramidDevice(transport, { escrow: true });
+ *   acceptor.events$.pipe(filter(isCredit)).subscribe(c => count(c.money));
+ *
+ * All traffic goes through one message slot: each cycle of the poll loop
+ * sends either a waiting user command (barcode query, soft reset) or a poll,
+ * and builds its bytes at that moment, so every message carries the ack bit
+ * that is current when it goes out. Resends of one message are byte-identical
+ * (the request queue writes the same bytes on timeout).
+ */
+import {
+  BehaviorSubject,
+  EMPTY,
+  Observable,
+  ReplaySubject,
+  Subject,
+  asyncScheduler,
+  catchError,
+  defer,
+  filter,
+  map,
+  switchMap,
+  take,
+  tap,
+  throwError,
+  throwIfEmpty,
+  timer,
+} from 'rxjs';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import {
+  CashwireError,
+  CommandTimeoutError,
+  DeviceError,
+  DisposedError,
+  TransportError,
+} from '../../core/errors.js';
+import type { DeviceEvent, DeviceRef, DeviceState } from '../../core/events.js';
+import type { Money } from '../../core/money.js';
+import { deframe } from '../../operators/deframe.js';
+import { createRequestQueue, type MatchResult } from '../../operators/exchange.js';
+import { pollWhileIdle } from '../../operators/poller.js';
+import { traceRecord, type FrameTrace } from '../../operators/trace.js';
+import type { Transport } from '../../transport/transport.js';
+import { billValue, maskFromIndexes, maskFromValues } from './bills.js';
+import { INITIAL_TRACK, trackReply } from './credit.js';
+import {
+  EscrowStateError,
+  checkMask,
+  resolveOptions,
+  type PyramidDevice,
+  type PyramidDeviceOptions,
+  type PyramidSnapshot,
+} from './device-types.js';
+import { NO_ESCROW, checkEscrowTimeout, decide, escrowBits, followEscrow, type EscrowDecision } from './escrow.js';
+import { decodeExtendedReply, encodeBarcodeQuery } from './extended.js';
+import { PyramidMessageType, encodeHostPoll, encodeSoftReset, type PyramidFrame } from './framing.js';
+import { acceptReply, afterSoftReset, classifyReply, isTrusted, noteSilence, startLink } from './link.js';
+import { PYRAMID_INTER_BYTE_GAP_MS, PYRAMID_PROTOCOL, createPyramidParser } from './parser.js';
+import { decodeStatusReply, type PrimaryState, type PyramidStatus } from './status.js';
+
+/** Identical resends of one message before the poll loop pauses and tries again. */
+const ATTEMPTS_PER_MESSAGE = 4;
+
+interface Reply {
+  readonly status: PyramidStatus;
+  readonly subtype?: number;
+  readonly barcode?: string;
+}
+
+interface Job {
+  readonly run: () => Observable<unknown>;
+  readonly fail: (e: unknown) => void;
+}
+
+const FRAME_NAMES: Readonly<Record<number, string>> = {
+  [PyramidMessageType.hostPoll]: 'poll',
+  [PyramidMessageType.statusReply]: 'status',
+  [PyramidMessageType.auxiliary]: 'auxiliary',
+  [PyramidMessageType.extended]: 'extended',
+};
+
+const IGNORE = { kind: 'ignore' } as const;
+
+function decodeReply(frame: PyramidFrame): Reply | string {
+  if (frame.messageType === PyramidMessageType.statusReply) {
+    const s = decodeStatusReply(frame);
+    return s._tag === 'Right' ? { status: s.right } : s.left.message;
+  }
+  if (frame.messageType === PyramidMessageType.extended) {
+    const x = decodeExtendedReply(frame);
+    if (x._tag === 'Left') return x.left.message;
+    const { detail } = x.right;
+    return {
+      status: x.right.status,
+      subtype: x.right.subtype,
+      ...(detail.kind === 'barcode' && { barcode: detail.barcode }),
+    };
+  }
+  return `message type ${frame.messageType} does not answer a poll`;
+}
+
+export function createPyramidDevice(transport: Transport, options: PyramidDeviceOptions = {}): PyramidDevice {
+  const opts = resolveOptions(options); // throws before anything touches the line
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const ref: DeviceRef = { protocol: 'pyramid', address: opts.address };
+
+  const events = new Subject<DeviceEvent>();
+  const state = new BehaviorSubject<DeviceState>({ status: 'connecting', attempt: 1 });
+  const acceptor = new ReplaySubject<PyramidSnapshot>(1);
+  const errors = new Subject<Diagnostic | CashwireError>();
+  const trace = new Subject<FrameTrace>();
+  /** Ticks after every fresh reply has been processed. */
+  const replied = new Subject<void>();
+
+  let link = startLink(scheduler.now());
+  let track = INITIAL_TRACK;
+  let escrow = NO_ESCROW;
+  let mask = opts.enableMask;
+  let maskGen = 0;
+  let ackedMaskGen = 0;
+  let silentAttempts = 0;
+  let ready = false;
+  let ended = false;
+  const jobs: Job[] = [];
+
+  const diag = (kind: Diagnostic['kind'], message: string, hex?: string): void =>
+    errors.next({ kind, protocol: PYRAMID_PROTOCOL, message, ...(hex !== undefined && { hex }) });
+  const raw = (name: string, data: Record<string, unknown> = {}): void =>
+    events.next({ type: 'raw', device: ref, name, data });
+  const setState = (next: DeviceState): void => {
+    const cur = state.value;
+    if (cur.status === next.status && JSON.stringify(cur) === JSON.stringify(next)) return;
+    state.next(next);
+  };
+
+  const frames$ = transport.data$.pipe(
+    deframe(createPyramidParser, { interByteGapMs: PYRAMID_INTER_BYTE_GAP_MS, scheduler }),
+    tap({
+      error: (e: unknown) => end(e instanceof Error ? e : new TransportError(String(e))),
+      complete: () => end(new TransportError(`The line to ${transport.description} closed.`)),
+    }),
+    filter((out) => {
+      if (out.type === 'frame') return true;
+      errors.next(out.diagnostic);
+      return false;
+    }),
+    map((out) => {
+      if (out.type !== 'frame') throw new Error('unreachable');
+      const name = FRAME_NAMES[out.frame.messageType];
+      trace.next(traceRecord(scheduler, 'rx', PYRAMID_PROTOCOL, out.raw, name ? { name } : {}));
+      return out.frame;
+    }),
+  );
+  const queue = createRequestQueue<PyramidFrame>(
+    {
+      frames$,
+      write: (bytes) =>
+        defer(() => {
+          const name = FRAME_NAMES[(bytes[2] ?? 0) >> 4];
+          trace.next(traceRecord(scheduler, 'tx', PYRAMID_PROTOCOL, bytes, name ? { name } : {}));
+          return transport.write(bytes);
+        }),
+    },
+    { timeoutMs: opts.replyTimeoutMs, attempts: ATTEMPTS_PER_MESSAGE, scheduler },
+  );
+
+  const queueEvents = queue.events$.subscribe((e) => {
+    if (e.type !== 'timeout') return;
+    silentAttempts += 1;
+    const r = noteSilence(link, scheduler.now(), opts.busyToleranceMs);
+    link = r.state;
+    if (r.verdict !== 'down') return;
+    const silentMs = scheduler.now() - link.lastReplyAt;
+    errors.next(new CommandTimeoutError('poll', silentAttempts, silentMs, { busyToleranceMs: opts.busyToleranceMs }));
+    raw('link-down', { silentMs });
+    setState({ status: 'recovering', reason: `no reply from the acceptor for ${silentMs} ms` });
+  });
+
+  const match = (frame: PyramidFrame): MatchResult<Reply> => {
+    const verdict = classifyReply(link, frame);
+    if (verdict === 'foreign') return IGNORE;
+    if (verdict === 'stale') {
+      diag('stale-reply', `Reply with ack ${frame.ack} ignored while waiting for ack ${link.ack}.`);
+      return IGNORE;
+    }
+    const reply = decodeReply(frame);
+    if (typeof reply === 'string') {
+      diag('decode', `Pyramid reply ignored: ${reply}`);
+      return IGNORE;
+    }
+    return { kind: 'accept', value: reply };
+  };
+
+  const lifeState = (primary: PrimaryState, s: PyramidStatus, sentMask: number): DeviceState => {
+    if (s.failure) {
+      return {
+        status: 'error',
+        error: new DeviceError('poll', 'failure', 'The acceptor reports a non-recoverable failure.'),
+      };
+    }
+    if (primary === 'initialising' || s.powerUp) {
+      return ready ? { status: 'recovering', reason: 'acceptor initialising' } : { status: 'connecting', attempt: 1 };
+    }
+    ready = true;
+    return { status: sentMask === 0 ? 'disabled' : 'enabled' };
+  };
+
+  const askHook = (s: PyramidStatus, barcode: string | undefined): void => {
+    const hook = options.onEscrow;
+    if (!hook || escrow.decision !== undefined) return;
+    const value = barcode === undefined ? billValue(opts.bills, s.noteIndex) : undefined;
+    try {
+      const d = hook({
+        index: s.noteIndex,
+        ...(value !== undefined && { money: value }),
+        ...(barcode !== undefined && { barcode }),
+      });
+      if (d !== undefined) applyDecision(d);
+    } catch (e) {
+      errors.next(
+        new CashwireError('ESCROW_HOOK_FAILED', 'The onEscrow hook threw; the note stays undecided.', {}, { cause: e }),
+      );
+    }
+  };
+
+  const applyDecision = (d: EscrowDecision): void => {
+    const r = decide(escrow, d);
+    if (r.ok) escrow = r.state;
+  };
+
+  const onReply = (reply: Reply, sentMask: number, sentGen: number): void => {
+    const now = scheduler.now();
+    const trusted = isTrusted(link);
+    link = acceptReply(link, now);
+    silentAttempts = 0;
+    const barcode = reply.subtype === 1 ? reply.barcode : undefined;
+    const r = trackReply(track, reply.status, {
+      device: ref,
+      table: opts.bills,
+      trusted,
+      ...(barcode !== undefined && { barcode }),
+    });
+    track = r.track;
+    const wasHeld = escrow.held;
+    escrow = followEscrow(escrow, reply.status.escrowed, now);
+    ackedMaskGen = Math.max(ackedMaskGen, sentGen);
+    acceptor.next({ state: r.state, status: reply.status, enableMask: sentMask });
+    setState(lifeState(r.state, reply.status, sentMask));
+    for (const e of r.events) events.next(e);
+    if (escrow.held && !wasHeld) askHook(reply.status, barcode);
+    if (mask === 0 && escrow.held && escrow.decision === undefined) applyDecision('return');
+    replied.next();
+  };
+
+  const poll = (): Observable<unknown> =>
+    defer(() => {
+      const t = checkEscrowTimeout(escrow, scheduler.now(), opts.escrowTimeoutMs);
+      escrow = t.state;
+      if (t.expired) raw('escrow-timeout', { timeoutMs: opts.escrowTimeoutMs });
+      const bits = escrowBits(escrow);
+      const sentMask = mask;
+      const sentGen = maskGen;
+      const bytes = encodeHostPoll({
+        ack: link.ack,
+        enableMask: sentMask,
+        escrow: opts.escrow,
+        stack: bits.stack,
+        return: bits.return,
+        barcode: opts.barcode,
+      });
+      return queue.send({ label: 'poll', bytes, match }).pipe(tap((reply) => onReply(reply, sentMask, sentGen)));
+    });
+
+  /** One cycle of the loop: a waiting command, else a poll. */
+  const cycle = (): Observable<unknown> => {
+    const job = jobs.shift();
+    return job ? job.run() : poll();
+  };
+
+  /** Queue a user command for the next cycle; its result is delivered to the caller. */
+  const command = <T>(build: () => Observable<T>): Observable<T> =>
+    new Observable<T>((subscriber) => {
+      if (ended) {
+        subscriber.error(new DisposedError('Pyramid device'));
+        return undefined;
+      }
+      const job: Job = {
+        run: () =>
+          defer(build).pipe(
+            tap({ next: (v) => subscriber.next(v), complete: () => subscriber.complete() }),
+            catchError((e: unknown) => {
+              subscriber.error(e);
+              return EMPTY;
+            }),
+          ),
+        fail: (e) => subscriber.error(e),
+      };
+      jobs.push(job);
+      return () => {
+        const i = jobs.indexOf(job);
+        if (i >= 0) jobs.splice(i, 1);
+      };
+    });
+
+  /** Completes after the first fresh reply for which `done()` holds. */
+  const until = (done: () => boolean): Observable<void> =>
+    replied.pipe(
+      filter(done),
+      take(1),
+      map(() => undefined),
+      throwIfEmpty(() => new DisposedError('Pyramid device')),
+    );
+
+  const setEnableMask = (m: number): Observable<void> =>
+    defer(() => {
+      checkMask(m);
+      if (ended) return throwError(() => new DisposedError('Pyramid device'));
+      mask = m;
+      maskGen += 1;
+      const gen = maskGen;
+      if (m === 0 && escrow.held && escrow.decision === undefined) applyDecision('return');
+      return until(() => ackedMaskGen >= gen);
+    });
+
+  const escrowCommand = (name: string, d: EscrowDecision): Observable<void> =>
+    defer(() => {
+      const r = decide(escrow, d);
+      if (!r.ok) return throwError(() => new EscrowStateError(name, r.reason));
+      escrow = r.state;
+      return until(() => !escrow.held);
+    });
+
+  const queryBarcode = (): Observable<string> =>
+    command(() =>
+      queue
+        .send({ label: 'barcode query', bytes: encodeBarcodeQuery(link.ack), match })
+        .pipe(
+          tap((reply) => onReply(reply, mask, maskGen)),
+          map((reply) => reply.barcode ?? ''),
+        ),
+    );
+
+  const reset = (): Observable<void> =>
+    command(() =>
+      queue.send({ label: 'soft reset', bytes: encodeSoftReset(link.ack), match, expectReply: false }).pipe(
+        tap({
+          complete: () => {
+            link = afterSoftReset(link, scheduler.now());
+            raw('soft-reset');
+          },
+        }),
+        map(() => undefined),
+      ),
+    );
+
+  const loop = timer(0, scheduler)
+    .pipe(
+      switchMap(() =>
+        pollWhileIdle(queue, cycle, {
+          intervalMs: opts.pollIntervalMs,
+          scheduler,
+          onError: (e) => {
+            if (e instanceof DisposedError || e instanceof TransportError) end(e);
+          },
+        }),
+      ),
+    )
+    .subscribe();
+
+  function end(reason?: Error): void {
+    if (ended) return;
+    ended = true;
+    loop.unsubscribe();
+    queueEvents.unsubscribe();
+    for (const job of jobs.splice(0)) job.fail(reason ?? new DisposedError('Pyramid device'));
+    queue.dispose();
+    state.next(reason ? { status: 'error', error: reason } : { status: 'disposed' });
+    for (const s of [events, acceptor, errors, trace, replied, state]) s.complete();
+  }
+
+  return {
+    events$: events.asObservable(),
+    state$: state.asObservable(),
+    acceptor$: acceptor.asObservable(),
+    errors$: errors.asObservable(),
+    trace$: trace.asObservable(),
+    get enableMask() {
+      return mask;
+    },
+    setEnableMask,
+    enableIndexes: (indexes) => defer(() => setEnableMask(maskFromIndexes(indexes))),
+    enableValues: (values: readonly (number | Money)[]) =>
+      defer(() => setEnableMask(maskFromValues(values, opts.bills))),
+    stack: () => escrowCommand('stack', 'stack'),
+    returnBill: () => escrowCommand('returnBill', 'return'),
+    queryBarcode,
+    reset,
+    dispose: () => end(),
+  };
+}
