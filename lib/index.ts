@@ -25,3 +25,16 @@ export type {
   EsspSessionOptions,
   EsspUnitInfo,
 } from './protocols/essp/index.js';
+export { createPyramidDevice } from './protocols/pyramid/device.js';
+export * from './protocols/pyramid/device-types.js';
+export type { EscrowDecision } from './protocols/pyramid/escrow.js';
+export {
+  USD_BILLS,
+  createBillTable,
+  maskFromIndexes,
+  maskFromValues,
+  maskUpTo,
+  type BillTable,
+} from './protocols/pyramid/bills.js';
+export { PYRAMID_LINE } from './protocols/pyramid/framing.js';
+export type { PrimaryState, PyramidStatus } from './protocols/pyramid/status.js';

@@ -17,3 +17,4 @@ export {
   type ReplyOverride,
   type WireIntercept,
 } from '../protocols/essp/simulator/index.js';
+export * from '../protocols/pyramid/simulator/index.js';
