@@ -17,35 +17,14 @@
  *   the first command ever sent to an address.
  * - SYNC and the three key-exchange commands always go in clear.
  */
-import { Observable, type Subscription, concat, defer, finalize, ignoreElements, map, tap } from 'rxjs';
-import { toHex } from '../../core/bytes.js';
-import type { Diagnostic } from '../../core/diagnostics.js';
-import {
-  CommandTimeoutError,
-  DecodeError,
-  DeviceError,
-  DisposedError,
-  EncryptionRequiredError,
-  UnsupportedCommandError,
-  isCashwireError,
-} from '../../core/errors.js';
-import type { MatchResult } from '../../operators/exchange.js';
-import type { FrameTrace } from '../../operators/trace.js';
+import { Observable, type Subscription, concat, defer, ignoreElements, map } from 'rxjs';
+import { DisposedError, EncryptionRequiredError, UnsupportedCommandError } from '../../core/errors.js';
 import type { Transport } from '../../transport/transport.js';
-import {
-  type EsspBusCore,
-  type EsspBusOptions,
-  type EsspRx,
-  assertAddressFree,
-  createBusCore,
-} from './bus.js';
+import { type EsspBusCore, type EsspBusOptions, assertAddressFree, createBusCore } from './bus.js';
 import type { AnyCommandDef } from './commands/types.js';
 import {
   type ArgsOf,
   type EsspCommandName,
-  type EsspReply as TableReply,
-  type ReplyOf,
-  decodeReply,
   encodeCommandByName,
   isSupportedBy,
   lookupCommand,
@@ -54,8 +33,6 @@ import { DEFAULT_CONTEXT, unitTypeName } from './context.js';
 import {
   DEFAULT_FIXED_KEY,
   type HostEncryptionSession,
-  type RandomSource,
-  STEX,
   createHostCrypto,
   cryptoRandom,
   encryptionKey,
@@ -64,77 +41,30 @@ import {
   parseFixedKey,
   sharedKey,
 } from './crypto/index.js';
-import type { EventContext } from './events/blocks.js';
-import { ESSP_PROTOCOL, assertEsspAddress, encodeFrame } from './framing.js';
-import { explainResponse } from './generic.js';
+import { assertEsspAddress } from './framing.js';
 import { createLane } from './lane.js';
-import { ESSP_SYNC_SEQ } from './link.js';
+import { SYNC_CODE, createExchange } from './session-exchange.js';
+import type {
+  EsspBus,
+  EsspCommandReply,
+  EsspSession,
+  EsspSessionOptions,
+  SendOptions,
+  SessionContext,
+} from './session-types.js';
 
 export type { EsspBusOptions, EsspRx } from './bus.js';
+export type {
+  EsspBus,
+  EsspCommandReply,
+  EsspSession,
+  EsspSessionOptions,
+  SendOptions,
+  SessionContext,
+} from './session-types.js';
 
 /** Commands that never travel encrypted: SYNC and the key exchange itself. */
 const ALWAYS_PLAIN: ReadonlySet<number> = new Set([0x11, 0x4a, 0x4b, 0x4c]);
-const SYNC_CODE = 0x11;
-
-/** Session context: what decoders need, plus whether the unit type was actually read from the device. */
-export interface SessionContext extends EventContext {
-  /** True once SETUP_REQUEST told us the unit type; only then are commands checked against it. */
-  readonly unitKnown?: boolean;
-}
-
-/** An OK reply: the command, its status and its decoded payload. */
-export interface EsspCommandReply<N extends EsspCommandName = EsspCommandName> {
-  readonly command: N;
-  readonly status: 'OK';
-  readonly info: ReplyOf<N>;
-}
-
-export interface SendOptions {
-  /** Force clear (false) or encrypted (true). Default: encrypted whenever a key is up. */
-  readonly encrypt?: boolean;
-}
-
-export interface EsspSessionOptions {
-  /** Fixed half of the eSSP key, 16 hex digits. Default '0123456701234567'. */
-  readonly fixedKey?: string;
-  /** Put decrypted bytes (`plainHex`) in trace records. Default false. Keys never appear. */
-  readonly traceDecrypted?: boolean;
-  /** Randomness for Diffie-Hellman numbers and packing bytes. Default: platform CSPRNG. */
-  readonly random?: RandomSource;
-  /** Size of the Diffie-Hellman numbers: 31 bits (ITL's host, default) or 64. */
-  readonly keyBits?: 31 | 64;
-  /** Called when the device answers KEY_NOT_SET (the key is dropped first): renegotiate. */
-  readonly onKeyNotSet?: (command: string) => void;
-}
-
-export interface EsspSession {
-  readonly address: number;
-  /** Protocol version, unit type, currency and channel values used to encode and decode; set after SETUP_REQUEST. */
-  context: SessionContext;
-  /** True while a key is negotiated and commands are wrapped. */
-  readonly encrypted: boolean;
-  /** Validate, encode, queue and exchange one command. Cold. See the module comment for the rules. */
-  send<N extends EsspCommandName>(
-    name: N,
-    args?: ArgsOf<N>,
-    options?: SendOptions,
-  ): Observable<EsspCommandReply<N>>;
-  /** SET_GENERATOR, SET_MODULUS, REQUEST_KEY_EXCHANGE with fresh numbers; afterwards commands are encrypted (count 0). */
-  negotiateKey(): Observable<void>;
-  /** Forget the key (e.g. the device reset); commands go in clear until the next negotiateKey(). */
-  clearKey(): void;
-  /** This address's frames (both directions). */
-  readonly trace$: Observable<FrameTrace>;
-  /** This address's diagnostics plus the line's (CRC, junk). */
-  readonly diagnostics$: Observable<Diagnostic>;
-  /** Errors pending commands with DisposedError and wipes the keys. Idempotent. */
-  dispose(): void;
-}
-
-export interface EsspBus extends EsspBusCore {
-  /** Open the session for one address (one session per address at a time). */
-  session(address: number, options?: EsspSessionOptions): EsspSession;
-}
 
 /** One line, shared by every address on it. Does not close the transport on dispose. */
 export function createEsspBus(transport: Transport, options: EsspBusOptions = {}): EsspBus {
@@ -173,111 +103,22 @@ function openSession(
   let context: SessionContext = DEFAULT_CONTEXT;
   let disposed = false;
 
-  const diagnose = (kind: Diagnostic['kind'], message: string, rx: EsspRx, info: object): void =>
-    line.diagnose({ kind, protocol: ESSP_PROTOCOL, message, hex: toHex(rx.raw), info: { address, ...info } });
-
   const clearKey = (): void => {
     crypto?.dispose();
     crypto = undefined;
   };
 
-  const deviceError = (row: AnyCommandDef, reply: TableReply): DeviceError => {
-    const advice = explainResponse(reply.code, row.errors);
-    const detail = reply.error ? ` (${reply.error.name})` : '';
-    return new DeviceError(
-      row.name,
-      reply.status,
-      `${row.name} was refused: ${reply.status}${detail}. ${advice}`,
-      {
-        address,
-        generic: reply.code,
-        advice,
-        ...(reply.error && { error: reply.error.name, errorCode: reply.error.code }),
-      },
-    );
-  };
-
-  /** One command on the wire: build bytes once, hand them to the shared queue, judge every frame. */
-  const exchange = (row: AnyCommandDef, data: Uint8Array, encrypt: boolean): Observable<AnyReply> =>
-    defer(() => {
-      const name = row.name;
-      const isSync = row.code === SYNC_CODE;
-      if (encrypt && crypto === undefined) throw new EncryptionRequiredError(name);
-      const cipher = encrypt ? crypto : undefined;
-      const seq = isSync ? ESSP_SYNC_SEQ : line.link.nextSeq(address);
-      const wire = encodeFrame({ address, seq, data: cipher ? cipher.wrapCommand(data) : data });
-      const showPlain = cipher !== undefined && options.traceDecrypted === true;
-      const release = line.describeTx(wire, { address, name, ...(showPlain && { plain: data }) });
-      const ctx = context;
-
-      const match = (rx: EsspRx): MatchResult<AnyReply> => {
-        const f = rx.frame;
-        const verdict = line.link.acceptReply({ address, seq }, f);
-        if (verdict !== 'ok') {
-          line.traceRx(rx, { address: f.address, note: `${verdict} reply ignored` });
-          diagnose('stale-reply', `Ignored a ${verdict} reply while waiting for ${name}.`, rx, {
-            command: name,
-            expectedSeq: seq,
-            replyAddress: f.address,
-            replySeq: f.seq,
-          });
-          return { kind: 'ignore' };
-        }
-        let body = f.data;
-        if (body[0] === STEX) {
-          const result = cipher?.unwrapReply(body);
-          if (result === undefined || !result.ok) {
-            const why = result === undefined ? 'no key for an encrypted reply' : result.error.message;
-            line.traceRx(rx, { address, name, note: 'decrypt failed' });
-            diagnose('decrypt', `Reply to ${name} did not decrypt: ${why}`, rx, { command: name });
-            return { kind: 'retry', reason: 'decrypt' };
-          }
-          body = result.data;
-        }
-        // A valid reply for this flag: the device executed the command.
-        line.link = isSync ? line.link.afterSync(address) : line.link.commit(address);
-        let reply: TableReply;
-        try {
-          reply = decodeReply(name as EsspCommandName, body, ctx);
-        } catch (e) {
-          line.traceRx(rx, { address, name, note: 'undecodable reply' });
-          const error = isCashwireError(e) ? e : new DecodeError(String(e), { command: name });
-          return { kind: 'fail', error };
-        }
-        const showRxPlain = showPlain && body !== f.data;
-        line.traceRx(rx, {
-          address,
-          name,
-          note: reply.error ? `${reply.status} ${reply.error.name}` : reply.status,
-          ...(showRxPlain && { plain: body }),
-        });
-        if (reply.status === 'OK') {
-          return { kind: 'accept', value: { command: name, status: 'OK', info: reply.info } as AnyReply };
-        }
-        if (reply.status === 'KEY_NOT_SET') {
-          clearKey();
-          options.onKeyNotSet?.(name);
-        }
-        return { kind: 'fail', error: deviceError(row, reply) };
-      };
-
-      return line.queue
-        .send({
-          label: name,
-          bytes: wire,
-          match,
-          ...(row.timeoutMs !== undefined && { timeoutMs: row.timeoutMs }),
-        })
-        .pipe(
-          tap({
-            error: (e: unknown) => {
-              // Executed or not, nobody knows: the next command starts with SYNC.
-              if (e instanceof CommandTimeoutError) line.link = line.link.lost(address);
-            },
-          }),
-          finalize(release),
-        );
-    });
+  const exchange = createExchange({
+    line,
+    address,
+    traceDecrypted: options.traceDecrypted === true,
+    crypto: () => crypto,
+    context: () => context,
+    keyNotSet: (name) => {
+      clearKey();
+      options.onKeyNotSet?.(name);
+    },
+  });
 
   const checkEncryption = (row: AnyCommandDef, options: SendOptions): boolean => {
     const encrypt = options.encrypt ?? (crypto !== undefined && !ALWAYS_PLAIN.has(row.code));
