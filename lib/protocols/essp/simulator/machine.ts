@@ -70,20 +70,29 @@ export class EsspMachine {
     if (!isPoll) this.notes.commandReceived();
   }
 
-  /** The events of one poll reply; `withAck` keeps ack-type events until EVENT ACK. */
-  poll(withAck: boolean): EsspEvent[] {
+  /**
+   * The events of one poll reply; `withAck` keeps ack-type events until
+   * EVENT ACK. `fits` says whether a list still fits one reply: queued events
+   * that do not fit stay queued for the next poll, as a unit's event buffer would.
+   */
+  poll(withAck: boolean, fits: (events: readonly EsspEvent[]) => boolean = () => true): EsspEvent[] {
     const s = this.state;
+    const conditions: EsspEvent[] = [];
     const note = this.notes.poll();
-    const fresh = s.queue;
-    s.queue = [];
-    const events = [...s.unacked, ...fresh];
-    s.unacked = withAck ? events.filter((e) => EVENTS_BY_NAME.get(e.event)?.needsAck === true) : [];
-    if (note !== undefined) events.push(note);
+    if (note !== undefined) conditions.push(note);
     const running = jobCondition(s);
-    if (running !== undefined) events.push(running);
-    if (!s.cashboxPresent) events.push(event('CASHBOX_REMOVED'));
-    if (!s.enabled) events.push(event('DISABLED'));
-    return events;
+    if (running !== undefined) conditions.push(running);
+    if (!s.cashboxPresent) conditions.push(event('CASHBOX_REMOVED'));
+    if (!s.enabled) conditions.push(event('DISABLED'));
+    const pending = [...s.unacked, ...s.queue];
+    let n = pending.length;
+    while (n > 0 && !fits([...pending.slice(0, n), ...conditions])) n--;
+    const sent = pending.slice(0, n);
+    const unackedLeft = s.unacked.slice(Math.min(n, s.unacked.length));
+    s.queue = s.queue.slice(Math.max(0, n - s.unacked.length));
+    const needsAck = (e: EsspEvent): boolean => EVENTS_BY_NAME.get(e.event)?.needsAck === true;
+    s.unacked = [...(withAck ? sent.filter(needsAck) : []), ...unackedLeft];
+    return [...sent, ...conditions];
   }
 
   /** EVENT ACK: false when nothing waits for an acknowledgement. */

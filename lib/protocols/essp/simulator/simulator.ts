@@ -77,6 +77,9 @@ export interface EsspSimulator {
   dispose(): void;
 }
 
+/** Generic response 0xF6: what the unit answers when a behaviour throws. */
+const SOFTWARE_ERROR = 0xf6;
+
 function alternate(variant: EsspSimulatorOptions['eventVariant']): EncodeOptions {
   if (variant === undefined || variant === 'documented') return {};
   return { alternateFraming: variant === 'alternate' ? true : variant };
@@ -125,7 +128,15 @@ export function createEsspSimulator(transport: Transport, options: EsspSimulator
     };
     const code = data[0]!;
     machine.commandReceived(code === 0x07 || code === 0x56);
-    return { reply: dispatch(ctx, data, overrides), after };
+    try {
+      return { reply: dispatch(ctx, data, overrides), after };
+    } catch (e) {
+      // A behaviour (or a test override) failed: answer as a unit with a firmware fault would.
+      log(
+        `command 0x${code.toString(16).padStart(2, '0')} failed: ${e instanceof Error ? e.message : String(e)}`,
+      );
+      return { reply: Uint8Array.of(SOFTWARE_ERROR), after: [] };
+    }
   };
 
   const link = createDeviceLink({

@@ -133,3 +133,37 @@ describe('eSSP simulator: overrides, intercepts and statistics', () => {
     expect(() => sim.insertValue({ amount: 300, currency: 'EUR' })).to.throw(/no channel/);
   });
 });
+
+describe('eSSP simulator: robustness', () => {
+  it('answers SOFTWARE ERROR (0xF6) when a behaviour throws, and keeps running', () => {
+    const { host, sim, log } = rig({ profile: 'NV9USB' });
+    host.sync();
+    sim.override('GET_FIRMWARE_VERSION', () => {
+      throw new Error('boom');
+    });
+    expect(toHex(host.send(Uint8Array.of(0x20)))).to.equal('F6');
+    expect(log.join('\n')).to.match(/command 0x20 failed: boom/);
+    expect(toHex(host.send(Uint8Array.of(0x11)))).to.equal('F0');
+  });
+
+  it('spreads a backlog of events over several polls, each reply within the frame limit', () => {
+    const { host, sim, clock } = rig({ profile: 'NV9USB' });
+    host.sync();
+    host.command('ENABLE');
+    for (let i = 0; i < 300; i++) {
+      sim.removeCashbox();
+      sim.replaceCashbox();
+    }
+    clock.advance(1);
+    const sizes: number[] = [];
+    let replaced = 0;
+    for (let i = 0; i < 3; i++) {
+      const data = host.send(Uint8Array.of(0x07));
+      sizes.push(data.length);
+      replaced += [...data.subarray(1)].filter((b) => b === 0xe4).length;
+    }
+    // SLAVE RESET + 300 CASHBOX REPLACED = 301 event bytes: 254 in the first reply, the rest next.
+    expect(sizes).to.deep.equal([255, 48, 1]);
+    expect(replaced).to.equal(300);
+  });
+});

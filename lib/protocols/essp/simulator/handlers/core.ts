@@ -4,6 +4,7 @@
  * reject code and counters.
  */
 import { bytes, concatBytes, fromAscii, u32le } from '../../../../core/bytes.js';
+import { MAX_ENCRYPTED_DATA } from '../../crypto/packet.js';
 import { encodeEvents } from '../../events/encode.js';
 import type { EsspEvent } from '../../events/types.js';
 import {
@@ -38,18 +39,25 @@ function framed(ctx: HandlerContext, e: EsspEvent): EsspEvent {
   return wanted ? e : { event: e.event, code: e.code };
 }
 
-function pollReply(ctx: HandlerContext, events: readonly EsspEvent[]): Uint8Array {
+/** Largest event payload of one reply: DATA holds 255 bytes, an encrypted packet 233 (both with the status byte). */
+const MAX_PLAIN_EVENTS = 254;
+const MAX_ENCRYPTED_EVENTS = MAX_ENCRYPTED_DATA - 1;
+
+function pollReply(ctx: HandlerContext, withAck: boolean): Uint8Array {
   const { state } = ctx;
-  const payload = encodeEvents(
-    events.map((e) => framed(ctx, e)),
-    {
-      protocolVersion: state.protocolVersion,
-      unitType: state.profile.unitType,
-      currency: state.profile.currency,
-    },
-    ctx.eventOptions,
-  );
-  return ok(payload);
+  const eventCtx = {
+    protocolVersion: state.protocolVersion,
+    unitType: state.profile.unitType,
+    currency: state.profile.currency,
+  };
+  const encode = (events: readonly EsspEvent[]): Uint8Array =>
+    encodeEvents(
+      events.map((e) => framed(ctx, e)),
+      eventCtx,
+      ctx.eventOptions,
+    );
+  const limit = ctx.encrypted ? MAX_ENCRYPTED_EVENTS : MAX_PLAIN_EVENTS;
+  return ok(encode(ctx.machine.poll(withAck, (events) => encode(events).length <= limit)));
 }
 
 export const CORE_HANDLERS: Readonly<Record<string, CommandHandler>> = {
@@ -67,8 +75,8 @@ export const CORE_HANDLERS: Readonly<Record<string, CommandHandler>> = {
     ctx.log(`protocol version ${version}`);
     return ok();
   },
-  POLL: noArgs((ctx) => pollReply(ctx, ctx.machine.poll(false))),
-  POLL_WITH_ACK: noArgs((ctx) => pollReply(ctx, ctx.machine.poll(true))),
+  POLL: noArgs((ctx) => pollReply(ctx, false)),
+  POLL_WITH_ACK: noArgs((ctx) => pollReply(ctx, true)),
   EVENT_ACK: noArgs((ctx) => (ctx.machine.eventAck() ? ok() : cannot())),
   ENABLE: noArgs((ctx) => {
     if (!ctx.state.enabled) ctx.log('enabled');
