@@ -39,7 +39,8 @@ const SIM_COMMANDS: Readonly<Record<string, { readonly usage: string; readonly r
     usage: 'insert <bill 1-7>   put a note of that index in the bezel',
     run: (sim, arg, io) => {
       const index = Number(arg);
-      if (!/^[1-7]$/.test(arg)) throw new InvalidArgumentError(`insert takes a bill index 1..7, got '${arg}'.`);
+      if (!/^[1-7]$/.test(arg))
+        throw new InvalidArgumentError(`insert takes a bill index 1..7, got '${arg}'.`);
       if (!sim.insertBill(index)) io.err(`busy (${sim.phase}): note ${index} not taken`);
     },
   },
@@ -53,9 +54,15 @@ const SIM_COMMANDS: Readonly<Record<string, { readonly usage: string; readonly r
   'clear-jam': { usage: 'clear-jam           clear the note path', run: (sim) => sim.clearJam() },
   cheat: { usage: 'cheat               a pull-back attempt', run: (sim) => sim.cheat() },
   'cashbox-out': { usage: 'cashbox-out         remove the cashbox', run: (sim) => sim.removeCashbox() },
-  'cashbox-in': { usage: 'cashbox-in          put an empty cashbox back', run: (sim) => sim.replaceCashbox() },
+  'cashbox-in': {
+    usage: 'cashbox-in          put an empty cashbox back',
+    run: (sim) => sim.replaceCashbox(),
+  },
   reset: { usage: 'reset               power-cycle the acceptor', run: (sim) => sim.powerCycle() },
-  stats: { usage: 'stats               what really happened so far', run: (sim, _a, io) => io.out(jsonLine(sim.stats)) },
+  stats: {
+    usage: 'stats               what really happened so far',
+    run: (sim, _a, io) => io.out(jsonLine(sim.stats)),
+  },
   help: {
     usage: 'help                this list',
     run: (_s, _a, io) => {
@@ -127,7 +134,8 @@ export function parseMask(text: string | number): number {
   if (typeof text === 'number') return checkMask(text);
   const t = text.trim();
   const value = /^0x[0-9a-f]+$/i.test(t) ? Number.parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : Number.NaN;
-  if (Number.isNaN(value)) throw new InvalidArgumentError(`Mask '${text}' is not a number (use 0x7F or 127).`);
+  if (Number.isNaN(value))
+    throw new InvalidArgumentError(`Mask '${text}' is not a number (use 0x7F or 127).`);
   return checkMask(value);
 }
 
@@ -179,7 +187,10 @@ export async function runPyramidMonitor(options: PyramidMonitorOptions, io: CliI
 }
 
 /** Decode captured lines to JSON on stdout; bad lines go to stderr. Exit code 1 when any line was bad. */
-export async function runPyramidDecode(input: Iterable<string> | AsyncIterable<string>, io: CliIo): Promise<number> {
+export async function runPyramidDecode(
+  input: Iterable<string> | AsyncIterable<string>,
+  io: CliIo,
+): Promise<number> {
   const all: string[] = [];
   for await (const line of input) all.push(line);
   let bad = 0;

@@ -25,9 +25,11 @@ export interface ReplyTrack {
   readonly prev: PyramidStatus | undefined;
   /** Note index seen while the current note was in the transport; 0 when none. */
   readonly captured: number;
+  /** Barcode of the previous fresh reply, so each ticket is reported once. */
+  readonly barcode: string | undefined;
 }
 
-export const INITIAL_TRACK: ReplyTrack = { prev: undefined, captured: 0 };
+export const INITIAL_TRACK: ReplyTrack = { prev: undefined, captured: 0, barcode: undefined };
 
 export interface TrackContext {
   readonly device: DeviceRef;
@@ -52,13 +54,33 @@ const ref = (ctx: TrackContext): { device: DeviceRef } => ({ device: ctx.device 
 
 /** Edge table. Order is the order events come out within one reply. */
 const EDGES: readonly EdgeRule[] = [
-  { flag: 'powerUp', edge: 'rise', raw: 'power-up', cash: (_s, ctx) => ({ type: 'device-reset', ...ref(ctx) }) },
+  {
+    flag: 'powerUp',
+    edge: 'rise',
+    raw: 'power-up',
+    cash: (_s, ctx) => ({ type: 'device-reset', ...ref(ctx) }),
+  },
   { flag: 'failure', edge: 'rise', raw: 'failure' },
   { flag: 'failure', edge: 'fall', raw: 'failure-cleared' },
   { flag: 'invalidCommand', edge: 'rise', raw: 'invalid-command' },
-  { flag: 'cassettePresent', edge: 'fall', raw: 'cassette-removed', cash: (_s, ctx) => ({ type: 'cashbox-removed', ...ref(ctx) }) },
-  { flag: 'cassettePresent', edge: 'rise', raw: 'cassette-replaced', cash: (_s, ctx) => ({ type: 'cashbox-replaced', ...ref(ctx) }) },
-  { flag: 'stackerFull', edge: 'rise', raw: 'stacker-full', cash: (_s, ctx) => ({ type: 'stacker-full', ...ref(ctx) }) },
+  {
+    flag: 'cassettePresent',
+    edge: 'fall',
+    raw: 'cassette-removed',
+    cash: (_s, ctx) => ({ type: 'cashbox-removed', ...ref(ctx) }),
+  },
+  {
+    flag: 'cassettePresent',
+    edge: 'rise',
+    raw: 'cassette-replaced',
+    cash: (_s, ctx) => ({ type: 'cashbox-replaced', ...ref(ctx) }),
+  },
+  {
+    flag: 'stackerFull',
+    edge: 'rise',
+    raw: 'stacker-full',
+    cash: (_s, ctx) => ({ type: 'stacker-full', ...ref(ctx) }),
+  },
   { flag: 'stackerFull', edge: 'fall', raw: 'stacker-emptied' },
   { flag: 'jammed', edge: 'rise', raw: 'jammed', cash: (_s, ctx) => ({ type: 'jam', ...ref(ctx) }) },
   { flag: 'jammed', edge: 'fall', raw: 'jam-cleared' },
@@ -122,7 +144,8 @@ export function trackReply(track: ReplyTrack, s: PyramidStatus, ctx: TrackContex
   const { prev } = track;
   const was = (flag: StatusFlag): boolean => (prev ? prev[flag] : baseline(flag));
   // The index of the note being stacked may only be known from earlier replies.
-  const captured = s.noteIndex !== 0 && (s.escrowed || s.stacking || s.accepting) ? s.noteIndex : track.captured;
+  const captured =
+    s.noteIndex !== 0 && (s.escrowed || s.stacking || s.accepting) ? s.noteIndex : track.captured;
   const events: DeviceEvent[] = [];
 
   const state = primaryState(s);
@@ -131,7 +154,8 @@ export function trackReply(track: ReplyTrack, s: PyramidStatus, ctx: TrackContex
   if (prev === undefined || prev.model !== s.model || prev.revision !== s.revision) {
     events.push(raw(ctx, 'identity', { model: s.model, revision: s.revision }));
   }
-  if (ctx.barcode !== undefined && ctx.barcode !== '') events.push(raw(ctx, 'barcode', { barcode: ctx.barcode }));
+  if (ctx.barcode !== undefined && ctx.barcode !== '' && ctx.barcode !== track.barcode)
+    events.push(raw(ctx, 'barcode', { barcode: ctx.barcode }));
 
   for (const rule of EDGES) {
     const fired = rule.edge === 'rise' ? s[rule.flag] && !was(rule.flag) : !s[rule.flag] && was(rule.flag);
@@ -146,5 +170,9 @@ export function trackReply(track: ReplyTrack, s: PyramidStatus, ctx: TrackContex
   }
   if (s.stacked && !was('stacked')) events.push(...stackEvents(s, ctx, captured));
 
-  return { track: { prev: s, captured: nextCaptured(s, prev, captured) }, events, state };
+  return {
+    track: { prev: s, captured: nextCaptured(s, prev, captured), barcode: ctx.barcode },
+    events,
+    state,
+  };
 }

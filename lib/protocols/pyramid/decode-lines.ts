@@ -13,7 +13,13 @@ import { parseByteLine, type ByteRadix } from '../../cli/byte-lines.js';
 import { indexesFromMask } from './bills.js';
 import { decodeExtendedReply } from './extended.js';
 import { decodeHostPoll, splitFrames, PyramidMessageType, type PyramidFrame } from './framing.js';
-import { STATUS_BITS, decodeStatusReply, primaryState, type PyramidStatus, type StatusFlag } from './status.js';
+import {
+  STATUS_BITS,
+  decodeStatusReply,
+  primaryState,
+  type PyramidStatus,
+  type StatusFlag,
+} from './status.js';
 
 export type Direction = 'host' | 'device' | 'unknown';
 
@@ -105,10 +111,16 @@ function describe(f: PyramidFrame): Partial<DecodedFrame> & { direction: Directi
           ...(detail.kind === 'barcode' && { barcode: detail.barcode }),
         };
       }
-      return { direction: 'host', kind: 'extended request', ...(f.data[0] !== undefined && { command: f.data[0] }) };
+      return {
+        direction: 'host',
+        kind: 'extended request',
+        ...(f.data[0] !== undefined && { command: f.data[0] }),
+      };
     }
     case PyramidMessageType.auxiliary:
-      return isSoftReset(f) ? { direction: 'host', kind: 'soft reset' } : { direction: 'unknown', kind: 'auxiliary' };
+      return isSoftReset(f)
+        ? { direction: 'host', kind: 'soft reset' }
+        : { direction: 'unknown', kind: 'auxiliary' };
     case PyramidMessageType.bookmarkPoll:
       return { direction: 'host', kind: 'bookmark poll' };
     case PyramidMessageType.calibrate:
@@ -118,7 +130,12 @@ function describe(f: PyramidFrame): Partial<DecodedFrame> & { direction: Directi
   }
 }
 
-function frameEntry(line: number | undefined, raw: Uint8Array, f: PyramidFrame, checksumOk: boolean): DecodedFrame {
+function frameEntry(
+  line: number | undefined,
+  raw: Uint8Array,
+  f: PyramidFrame,
+  checksumOk: boolean,
+): DecodedFrame {
   return {
     ...(line !== undefined && { line }),
     hex: toHex(raw),

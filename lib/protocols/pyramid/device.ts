@@ -54,7 +54,14 @@ import {
   type PyramidDeviceOptions,
   type PyramidSnapshot,
 } from './device-types.js';
-import { NO_ESCROW, checkEscrowTimeout, decide, escrowBits, followEscrow, type EscrowDecision } from './escrow.js';
+import {
+  NO_ESCROW,
+  checkEscrowTimeout,
+  decide,
+  escrowBits,
+  followEscrow,
+  type EscrowDecision,
+} from './escrow.js';
 import { decodeExtendedReply, encodeBarcodeQuery } from './extended.js';
 import { PyramidMessageType, encodeHostPoll, encodeSoftReset, type PyramidFrame } from './framing.js';
 import { acceptReply, afterSoftReset, classifyReply, isTrusted, noteSilence, startLink } from './link.js';
@@ -174,7 +181,9 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
     link = r.state;
     if (r.verdict !== 'down') return;
     const silentMs = scheduler.now() - link.lastReplyAt;
-    errors.next(new CommandTimeoutError('poll', silentAttempts, silentMs, { busyToleranceMs: opts.busyToleranceMs }));
+    errors.next(
+      new CommandTimeoutError('poll', silentAttempts, silentMs, { busyToleranceMs: opts.busyToleranceMs }),
+    );
     raw('link-down', { silentMs });
     setState({ status: 'recovering', reason: `no reply from the acceptor for ${silentMs} ms` });
   });
@@ -202,7 +211,9 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
       };
     }
     if (primary === 'initialising' || s.powerUp) {
-      return ready ? { status: 'recovering', reason: 'acceptor initialising' } : { status: 'connecting', attempt: 1 };
+      return ready
+        ? { status: 'recovering', reason: 'acceptor initialising' }
+        : { status: 'connecting', attempt: 1 };
     }
     ready = true;
     return { status: sentMask === 0 ? 'disabled' : 'enabled' };
@@ -221,7 +232,12 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
       if (d !== undefined) applyDecision(d);
     } catch (e) {
       errors.next(
-        new CashwireError('ESCROW_HOOK_FAILED', 'The onEscrow hook threw; the note stays undecided.', {}, { cause: e }),
+        new CashwireError(
+          'ESCROW_HOOK_FAILED',
+          'The onEscrow hook threw; the note stays undecided.',
+          {},
+          { cause: e },
+        ),
       );
     }
   };
@@ -271,7 +287,9 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
         return: bits.return,
         barcode: opts.barcode,
       });
-      return queue.send({ label: 'poll', bytes, match }).pipe(tap((reply) => onReply(reply, sentMask, sentGen)));
+      return queue
+        .send({ label: 'poll', bytes, match })
+        .pipe(tap((reply) => onReply(reply, sentMask, sentGen)));
     });
 
   /** One cycle of the loop: a waiting command, else a poll. */
@@ -335,12 +353,10 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
 
   const queryBarcode = (): Observable<string> =>
     command(() =>
-      queue
-        .send({ label: 'barcode query', bytes: encodeBarcodeQuery(link.ack), match })
-        .pipe(
-          tap((reply) => onReply(reply, mask, maskGen)),
-          map((reply) => reply.barcode ?? ''),
-        ),
+      queue.send({ label: 'barcode query', bytes: encodeBarcodeQuery(link.ack), match }).pipe(
+        tap((reply) => onReply(reply, mask, maskGen)),
+        map((reply) => reply.barcode ?? ''),
+      ),
     );
 
   const reset = (): Observable<void> =>

@@ -35,7 +35,8 @@ export type DecideResult =
 /** Record the application's answer. The same answer twice is fine; changing it is not. */
 export function decide(state: EscrowState, decision: EscrowDecision): DecideResult {
   if (!state.held) return { ok: false, reason: 'no-note' };
-  if (state.decision !== undefined && state.decision !== decision) return { ok: false, reason: 'already-decided' };
+  if (state.decision !== undefined && state.decision !== decision)
+    return { ok: false, reason: 'already-decided' };
   return { ok: true, state: { ...state, decision } };
 }
 

@@ -35,7 +35,9 @@ import {
 type OneShot = 'stacked' | 'returned' | 'rejected' | 'cheated' | 'invalidCommand';
 
 /** S0 state bit per phase; power-up has none. */
-const PHASE_BIT: Readonly<Record<PyramidSimulatorPhase, 'idling' | 'accepting' | 'escrowed' | 'stacking' | 'returning' | undefined>> = {
+const PHASE_BIT: Readonly<
+  Record<PyramidSimulatorPhase, 'idling' | 'accepting' | 'escrowed' | 'stacking' | 'returning' | undefined>
+> = {
   'power-up': undefined,
   idle: 'idling',
   accepting: 'accepting',
@@ -208,7 +210,9 @@ export function createPyramidSimulator(
         say('stack requested');
         startStacking();
       } else if (phase === 'escrowed' && o.return) startReturning('host asked');
-    } else if (!(frame.messageType === PyramidMessageType.extended && frame.data[0] === ExtendedSubtype.barcode)) {
+    } else if (!(
+      frame.messageType === PyramidMessageType.extended && frame.data[0] === ExtendedSubtype.barcode
+    )) {
       pending.add('invalidCommand');
     }
   };
