@@ -199,7 +199,10 @@ export function createEsspSimulator(transport: Transport, options: EsspSimulator
   };
 
   const insertCoin = (channel: number): boolean => {
-    if (!state.enabled) return false;
+    if (!state.enabled || channel < 1 || channel > profile.channels.length) {
+      log(`coin on channel ${channel} not taken: ${state.enabled ? 'no such coin' : 'unit disabled'}`);
+      return false;
+    }
     const value = { amount: profile.channels[channel - 1]!, currency: profile.currency };
     state.stats.inserted++;
     state.stats.creditedValue += value.amount;
