@@ -1,0 +1,118 @@
+/**
+ * The eSSP receive path as the library runs it, stage by stage, over chunked
+ * line bytes: the `deframeEssp()` operator (unstuffing + CRC), then POLL
+ * event decoding, then the same with decryption in front of the decode.
+ * Only the library's own functions are called, in the order the bus and the
+ * device call them; the bench adds nothing but counting.
+ */
+import { from } from 'rxjs';
+import { STEX, decryptPacket } from '../lib/protocols/essp/crypto/packet.js';
+import type { HostEncryptionSession } from '../lib/protocols/essp/crypto/session.js';
+import type { SecretKey } from '../lib/protocols/essp/crypto/key.js';
+import type { EventContext } from '../lib/protocols/essp/events/blocks.js';
+import { parsePollReply } from '../lib/protocols/essp/events/parse.js';
+import type { EsspFrame } from '../lib/protocols/essp/framing.js';
+import { deframeEssp } from '../lib/protocols/essp/parser.js';
+import { POLL, POLL_OK } from './streams.js';
+
+/** What one pass saw; a pass over a clean stream must show no diagnostics or failures. */
+export interface ReceiveCounts {
+  frames: number;
+  events: number;
+  /** Deframer and event-decoder diagnostics. */
+  diagnostics: number;
+  /** Replies that failed to decrypt or were not `F0` replies. */
+  failures: number;
+}
+
+const zero = (): ReceiveCounts => ({ frames: 0, events: 0, diagnostics: 0, failures: 0 });
+
+/** Feed the chunks through `deframeEssp()` (synchronously) and hand each frame to `onFrame`. */
+function eachFrame(
+  chunks: readonly Uint8Array[],
+  counts: ReceiveCounts,
+  onFrame: (frame: EsspFrame) => void,
+): ReceiveCounts {
+  from(chunks)
+    .pipe(deframeEssp())
+    .subscribe((out) => {
+      if (out.type === 'diagnostic') {
+        counts.diagnostics++;
+        return;
+      }
+      counts.frames++;
+      onFrame(out.frame);
+    });
+  return counts;
+}
+
+/** Decode a POLL reply's DATA the way the device does: `F0` status, then the events. */
+function decodeReply(data: Uint8Array, ctx: EventContext, counts: ReceiveCounts): void {
+  if (data[0] !== POLL_OK) {
+    counts.failures++;
+    return;
+  }
+  const reply = parsePollReply(data.subarray(1), ctx);
+  counts.events += reply.events.length;
+  if (reply.diagnostic !== undefined) counts.diagnostics++;
+}
+
+/** (1) Deframe + CRC only. */
+export function deframeOnly(chunks: readonly Uint8Array[]): ReceiveCounts {
+  return eachFrame(chunks, zero(), () => undefined);
+}
+
+/** (2) Deframe + CRC + POLL event decode. */
+export function deframeAndDecode(chunks: readonly Uint8Array[], ctx: EventContext): ReceiveCounts {
+  const counts = zero();
+  return eachFrame(chunks, counts, (frame) => decodeReply(frame.data, ctx, counts));
+}
+
+/**
+ * (3) Deframe + CRC + `decryptPacket` with the count check (reply `i` must
+ * carry count `firstCount + i`, as the host expects) + POLL event decode.
+ */
+export function deframeDecryptDecode(
+  chunks: readonly Uint8Array[],
+  key: SecretKey,
+  ctx: EventContext,
+  firstCount = 1,
+): ReceiveCounts {
+  const counts = zero();
+  let expected = firstCount;
+  return eachFrame(chunks, counts, (frame) => {
+    const result = frame.data[0] === STEX ? decryptPacket(frame.data, key, expected) : undefined;
+    expected = (expected + 1) >>> 0;
+    if (result === undefined || !result.ok) {
+      counts.failures++;
+      return;
+    }
+    decodeReply(result.data, ctx, counts);
+  });
+}
+
+const POLL_COMMAND = Uint8Array.of(POLL);
+
+/**
+ * (4) The host session's full share of an encrypted poll: wrap the POLL
+ * command (which advances the count), then deframe the reply, unwrap it with
+ * the session's count check and decode its events. The session must start
+ * at count 0 (fresh or `reset()`), matching the stream's first reply count 1.
+ */
+export function hostSessionPolls(
+  chunks: readonly Uint8Array[],
+  session: HostEncryptionSession,
+  ctx: EventContext,
+): ReceiveCounts {
+  const counts = zero();
+  session.wrapCommand(POLL_COMMAND);
+  return eachFrame(chunks, counts, (frame) => {
+    const result = session.unwrapReply(frame.data);
+    session.wrapCommand(POLL_COMMAND);
+    if (!result.ok) {
+      counts.failures++;
+      return;
+    }
+    decodeReply(result.data, ctx, counts);
+  });
+}
