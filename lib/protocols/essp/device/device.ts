@@ -23,12 +23,10 @@
  */
 import {
   BehaviorSubject,
-  EMPTY,
   Observable,
   ReplaySubject,
   Subject,
-  type Subscription,
-  catchError,
+  Subscription,
   concat,
   defer,
   ignoreElements,
@@ -48,14 +46,16 @@ import {
   TransportError,
   isCashwireError,
 } from '../../../core/errors.js';
-import type { DeviceEvent, DeviceRef, DeviceState } from '../../../core/events.js';
+import type { DeviceEvent, DeviceRef, DeviceState, RejectedEvent } from '../../../core/events.js';
 import { pollWhileIdle } from '../../../operators/poller.js';
 import type { Transport } from '../../../transport/transport.js';
+import { isSupportedBy } from '../commands/table.js';
 import { parsePollReply } from '../events/parse.js';
 import { type EsspBus, createEsspBus } from '../session.js';
 import { connectEssp } from './connect.js';
 import { isUnvaluedCredit, normalizeEvent } from './normalize.js';
 import { backoffDelay, resolveOptions } from './options.js';
+import { createEscrowControl } from './escrow.js';
 import { payoutCommands } from './payout.js';
 import type { EsspDevice, EsspDeviceOptions, EsspUnitInfo } from './types.js';
 
@@ -115,9 +115,29 @@ export function createEsspDevice(
   /** Failed connects or connections since the last successful connect: drives the back-off. */
   let failures = 0;
   let disposed = false;
+  /** What the user asked for last: a reconnect restores it (a reset device comes up disabled). */
+  let wantEnabled = o.autoEnable;
+  let userDisabled = false;
 
   const setState = (s: DeviceState): void => {
     if (!disposed) state.next(s);
+  };
+
+  /** Work started from event handling (reject reasons); cancelled by dispose. */
+  const side = new Subscription();
+
+  /** Publish `rejected` with the reason LAST_REJECT_CODE gives (without it if the query fails). */
+  const explainReject = (event: RejectedEvent): void => {
+    if (!isSupportedBy('LAST_REJECT_CODE', session.context.unitType)) {
+      events.next(event);
+      return;
+    }
+    side.add(
+      session.send('LAST_REJECT_CODE').subscribe({
+        next: (r) => events.next({ ...event, reason: r.info.name }),
+        error: () => events.next(event),
+      }),
+    );
   };
 
   /** Decode one POLL payload (exactly once per accepted reply) and publish its events. */
@@ -138,7 +158,10 @@ export function createEsspDevice(
           ),
         );
       }
-      for (const out of normalizeEvent(e, device)) events.next(out);
+      for (const out of normalizeEvent(e, device)) {
+        if (out.type === 'rejected') explainReject(out);
+        else events.next(out);
+      }
       if (e.event === 'SLAVE_RESET' && !duringConnect) reset = true;
       if (e.event === 'DISABLED' && state.value.status === 'enabled') setState({ status: 'disabled' });
     }
@@ -146,33 +169,11 @@ export function createEsspDevice(
     if (reset) recover.next(new Recovery('the device reported SLAVE_RESET'));
   };
 
-  // ---------------------------------------------------------------- escrow hold
-  const holders = new Set<{ readonly end: (e?: unknown) => void }>();
-  let lastHold = Number.NEGATIVE_INFINITY;
-  const endHolds = (e?: unknown): void => {
-    for (const h of [...holders]) h.end(e);
-    holders.clear();
-  };
-
-  /** One poll slot: HOLD while a hold is active (at most every holdIntervalMs), else POLL. */
-  const pollSlot = (): Observable<void> => {
-    if (holders.size > 0) {
-      if (scheduler.now() - lastHold < o.holdIntervalMs) return EMPTY;
-      lastHold = scheduler.now();
-      return session.send('HOLD').pipe(
-        ignoreElements(),
-        catchError((e: unknown) => {
-          // Nothing held any more (returned, timed out): end the holds, polling resumes.
-          if (e instanceof DeviceError) {
-            endHolds(e);
-            return EMPTY;
-          }
-          return throwError(() => e);
-        }),
-      );
-    }
-    return session.send('POLL').pipe(map((r) => handlePoll(r.info.data, false)));
-  };
+  const pollNow = (): Observable<void> =>
+    session.send('POLL').pipe(map((r) => handlePoll(r.info.data, false)));
+  const escrow = createEscrowControl(session, scheduler, o.holdIntervalMs, pollNow);
+  /** One poll slot: HOLD while a note is held, else POLL. */
+  const pollSlot = (): Observable<void> => escrow.holdSlot() ?? pollNow();
 
   // ---------------------------------------------------------------- life cycle
   // The connect sequence ended with a POLL: the loop starts with a pause.
@@ -201,7 +202,7 @@ export function createEsspDevice(
       protocolVersion: o.protocolVersion,
       ...(options.acceptChannels !== undefined && { acceptChannels: options.acceptChannels }),
       serialModules: o.serialModules,
-      autoEnable: o.autoEnable,
+      autoEnable: wantEnabled,
       onPoll: (payload) => handlePoll(payload, true),
       onWarning: (e) => errors.next(e),
     }),
@@ -220,7 +221,7 @@ export function createEsspDevice(
       connected = true;
       failures = 0;
       info.next(unit);
-      setState({ status: o.autoEnable ? 'enabled' : 'ready' });
+      setState({ status: wantEnabled ? 'enabled' : userDisabled ? 'disabled' : 'ready' });
     }),
   );
 
@@ -268,12 +269,16 @@ export function createEsspDevice(
   }
 
   // ---------------------------------------------------------------- commands
-  const simple = (name: 'ENABLE' | 'DISABLE', next: DeviceState): Observable<void> =>
-    session.send(name).pipe(
-      map(() => {
-        if (connected) setState(next);
-      }),
-    );
+  const simple = (name: 'ENABLE' | 'DISABLE'): Observable<void> =>
+    defer(() => {
+      wantEnabled = name === 'ENABLE';
+      userDisabled = !wantEnabled;
+      return session.send(name).pipe(
+        map(() => {
+          if (connected) setState({ status: wantEnabled ? 'enabled' : 'disabled' });
+        }),
+      );
+    });
 
   const diagnostics = session.diagnostics$.subscribe((d) => errors.next(d));
 
@@ -284,36 +289,16 @@ export function createEsspDevice(
     trace$: session.trace$.pipe(takeUntil(disposed$)),
     info$: info.asObservable(),
     send: (name, args) => session.send(name, args),
-    enable: () => simple('ENABLE', { status: 'enabled' }),
-    disable: () => simple('DISABLE', { status: 'disabled' }),
-    escrow: {
-      hold: () =>
-        new Observable<void>((subscriber) => {
-          const holder = {
-            end: (e?: unknown) => (e === undefined ? subscriber.complete() : subscriber.error(e)),
-          };
-          holders.add(holder);
-          // The next poll slot sends HOLD straight away.
-          lastHold = Number.NEGATIVE_INFINITY;
-          return () => holders.delete(holder);
-        }),
-      accept: () =>
-        defer(() => {
-          endHolds();
-          return session.send('POLL').pipe(map((r) => handlePoll(r.info.data, false)));
-        }),
-      reject: () =>
-        defer(() => {
-          endHolds();
-          return session.send('REJECT_BANKNOTE').pipe(ignoreElements());
-        }),
-    },
+    enable: () => simple('ENABLE'),
+    disable: () => simple('DISABLE'),
+    escrow: escrow.api,
     ...payoutCommands(session),
     dispose: () => {
       if (disposed) return;
       setState({ status: 'disposed' });
       disposed = true;
-      endHolds(new DisposedError('eSSP device'));
+      escrow.endAll(new DisposedError('eSSP device'));
+      side.unsubscribe();
       starter.unsubscribe();
       lifeSub?.unsubscribe();
       diagnostics.unsubscribe();

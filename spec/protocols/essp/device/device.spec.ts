@@ -1,7 +1,12 @@
 import { expect } from 'chai';
 import type { TestScheduler } from 'rxjs/testing';
 import { bytes } from '../../../../lib/core/bytes.js';
-import { EncryptionRequiredError, OptionRangeError, DisposedError } from '../../../../lib/core/errors.js';
+import {
+  DeviceError,
+  DisposedError,
+  EncryptionRequiredError,
+  OptionRangeError,
+} from '../../../../lib/core/errors.js';
 import type { DeviceEvent, DeviceState } from '../../../../lib/core/events.js';
 import type { FrameTrace } from '../../../../lib/operators/trace.js';
 import { createEsspDevice } from '../../../../lib/protocols/essp/device/device.js';
@@ -270,6 +275,87 @@ describe('eSSP device', () => {
         expect(r.traces.filter((t) => t.time > 410)).to.deep.equal([]);
         expect(count).to.be.greaterThan(0);
       }, 3000);
+    });
+  });
+
+  describe('encryption modes', () => {
+    it("'auto' carries on in clear when the device refuses the key exchange", () => {
+      const ts = createTestScheduler();
+      ts.run(() => {
+        const r = rig(ts, { encryption: 'auto' }, { refuseKey: true });
+        ts.schedule(() => {
+          expect(r.infos[0]!.encrypted).to.equal(false);
+          expect(r.states.at(-1)).to.equal('enabled');
+          expect(r.unit.device.received.every((c) => !c.encrypted)).to.equal(true);
+          r.dev.dispose();
+        }, 50);
+      });
+    });
+
+    it("'required' does not connect without a key and reports why", () => {
+      const ts = createTestScheduler();
+      ts.run(() => {
+        const errors: unknown[] = [];
+        const r = rig(ts, { encryption: 'required' }, { refuseKey: true });
+        r.dev.errors$.subscribe((e) => errors.push(e));
+        ts.schedule(() => {
+          expect(r.infos).to.deep.equal([]);
+          expect(r.states.every((s) => s === 'connecting')).to.equal(true);
+          expect(errors.some((e) => e instanceof DeviceError)).to.equal(true);
+          // Nothing beyond the key exchange was attempted.
+          expect(r.unit.device.received.map((c) => c.data.slice(0, 2))).to.not.include('0A');
+          r.dev.dispose();
+        }, 2000);
+      });
+    });
+
+    it('KEY_NOT_SET (device lost its key) re-runs the connect sequence', () => {
+      const ts = createTestScheduler();
+      ts.run(() => {
+        const r = rig(ts);
+        ts.schedule(() => r.unit.device.reset(), 300);
+        ts.schedule(() => r.unit.polls.push(bytes(0xee, 0x01)), 2000);
+        ts.schedule(() => {
+          expect(r.states).to.include('recovering');
+          expect(r.states.at(-1)).to.equal('enabled');
+          expect(r.infos).to.have.length(2);
+          expect(r.infos[1]!.encrypted).to.equal(true);
+          expect(credits(r.events)).to.have.length(1);
+          r.dev.dispose();
+        }, 3000);
+      });
+    });
+  });
+
+  it('a reconnect restores what the user chose: no ENABLE after disable()', () => {
+    const ts = createTestScheduler();
+    ts.run(() => {
+      const r = rig(ts);
+      ts.schedule(() => r.dev.disable().subscribe(), 100);
+      ts.schedule(() => {
+        r.unit.device.reset();
+        r.unit.polls.push(bytes(0xf1));
+      }, 300);
+      ts.schedule(() => {
+        expect(r.times('ENABLE')).to.deep.equal([0]);
+        expect(r.states.at(-1)).to.equal('disabled');
+        expect(r.infos).to.have.length(2);
+        r.dev.dispose();
+      }, 2000);
+    });
+  });
+
+  it('adds the LAST_REJECT_CODE reason to rejected events', () => {
+    const ts = createTestScheduler();
+    ts.run(() => {
+      const r = rig(ts, {}, { extra: { 0x17: () => bytes(0xf0, 0x08) } });
+      ts.schedule(() => r.unit.polls.push(bytes(0xed, 0xec)), 100);
+      ts.schedule(() => {
+        expect(r.events.filter((e) => e.type === 'rejected')).to.deep.equal([
+          { type: 'rejected', device: { protocol: 'essp', address: 0 }, reason: 'REJECT_BY_HOST' },
+        ]);
+        r.dev.dispose();
+      }, 1000);
     });
   });
 });

@@ -165,4 +165,51 @@ describe('eSSP device against the simulator', () => {
       }, 14_000);
     });
   });
+
+  it('escrow: hold() keeps a note past the escrow timeout, accept() then credits it', () => {
+    const ts = createTestScheduler();
+    ts.run(() => {
+      const r = rig(ts, 'NV9USB');
+      let held = false;
+      r.dev.events$.subscribe((e) => {
+        if (e.type === 'escrow' && !held) {
+          held = true;
+          r.dev.escrow.hold().subscribe();
+        }
+      });
+      ts.schedule(() => r.sim.insertNote(2), 500);
+      ts.schedule(() => {
+        // 15 s later, well past the 10 s escrow timeout: still in escrow, nothing credited.
+        expect(credits(r.events)).to.deep.equal([]);
+        expect(r.sim.stats.returned).to.equal(0);
+        r.dev.escrow.accept().subscribe();
+      }, 16_000);
+      ts.schedule(() => {
+        expect(credits(r.events).map((c) => c.money.amount)).to.deep.equal([
+          r.infos[0]!.channels[1]!.value.amount,
+        ]);
+        expect(total(r.events)).to.equal(r.sim.stats.creditedValue);
+        r.dev.dispose();
+        r.sim.dispose();
+      }, 20_000);
+    });
+  });
+
+  it('escrow: reject() returns the note; nothing is credited', () => {
+    const ts = createTestScheduler();
+    ts.run(() => {
+      const r = rig(ts, 'NV9USB');
+      r.dev.events$.subscribe((e) => {
+        if (e.type === 'escrow') r.dev.escrow.reject().subscribe();
+      });
+      ts.schedule(() => r.sim.insertNote(1), 500);
+      ts.schedule(() => {
+        expect(credits(r.events)).to.deep.equal([]);
+        expect(r.sim.stats.returned).to.equal(1);
+        expect(r.events.filter((e) => e.type === 'rejected')).to.have.length(1);
+        r.dev.dispose();
+        r.sim.dispose();
+      }, 5000);
+    });
+  });
 });
