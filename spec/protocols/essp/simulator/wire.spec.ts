@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { fromHex, toHex } from '../../../../lib/core/bytes.js';
 import { encodeCommand } from '../../../../lib/protocols/essp/commands/table.js';
 import { encodeFrame } from '../../../../lib/protocols/essp/framing.js';
@@ -79,5 +80,42 @@ describe('eSSP simulator: link layer', () => {
     expect(toHex(host.send(Uint8Array.of(0x06, 0x09)))).to.equal('F8');
     expect(toHex(host.send(Uint8Array.of(0x06)))).to.equal('F3');
     expect(toHex(host.send(Uint8Array.of(0x06, 0x07)))).to.equal('F0');
+  });
+});
+
+describe('eSSP simulator: line robustness', () => {
+  it('ignores frames with a bad CRC and junk bytes, and answers the next good frame', () => {
+    const { host } = rig({ profile: 'NV9USB' });
+    expect(host.wire(hex('7F 80 01 11 65 83'))).to.have.length(0);
+    expect(host.wire(hex('00 13 37'))).to.have.length(0);
+    expect(toHex(host.wire(hex('55 7F 80 01 11 65 82'))[0]!.raw)).to.equal('7F 80 01 F0 23 80');
+  });
+
+  it('reassembles commands split into chunks anywhere (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 30 }), (cuts) => {
+        const { host } = rig({ profile: 'NV9USB' });
+        const stream = hex('7F 80 01 11 65 82 7F 00 01 0A 3C 08 7F 80 01 07 12 02');
+        const replies: string[] = [];
+        let at = 0;
+        for (const n of [...cuts, stream.length]) {
+          if (at >= stream.length) break;
+          for (const r of host.wire(stream.subarray(at, at + n))) replies.push(toHex(r.raw));
+          at += n;
+        }
+        expect(replies).to.deep.equal([
+          '7F 80 01 F0 23 80',
+          '7F 00 01 F0 20 0A',
+          toHex(encodeFrame({ address: 0, seq: 1, data: hex('F0 F1') })),
+        ]);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('stops answering once disposed', () => {
+    const { host, sim } = rig({ profile: 'NV9USB' });
+    sim.dispose();
+    expect(host.wire(hex('7F 80 01 11 65 82'))).to.have.length(0);
   });
 });
