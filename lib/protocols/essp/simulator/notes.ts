@@ -62,7 +62,8 @@ export class NotePath {
     const note = s.note;
     if (s.jam !== undefined) return event(s.jam === 'safe' ? 'SAFE_NOTE_JAM' : 'UNSAFE_NOTE_JAM');
     if (note === undefined) return undefined;
-    if (note.phase === 'escrow' && note.reported) this.#accept(note);
+    // Under POLL WITH ACK a unit takes no further note action until the host acknowledged (14.4).
+    if (note.phase === 'escrow' && note.reported && s.unacked.length === 0) this.#accept(note);
     switch (note.phase) {
       case 'reading':
         return event('READ_NOTE', { channel: 0 });

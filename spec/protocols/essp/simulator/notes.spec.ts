@@ -197,6 +197,22 @@ describe('eSSP simulator: note cycle', () => {
     expect(sim.stats.accepted).to.equal(1);
   });
 
+  it('holds the next escrowed note until the pending credit is acknowledged', () => {
+    const { host, sim, clock } = ready();
+    host.negotiate();
+    sim.insertNote(1);
+    sim.insertNote(2);
+    clock.advance(400);
+    host.poll(true);
+    host.poll(true);
+    clock.advance(1400);
+    expect(names(host.poll(true))).to.deep.equal(['CREDIT_NOTE', 'NOTE_STACKED', 'READ_NOTE']);
+    expect(names(host.poll(true))).to.deep.equal(['CREDIT_NOTE', 'READ_NOTE']);
+    expect(names(host.poll(true))).to.deep.equal(['CREDIT_NOTE', 'READ_NOTE']);
+    host.command('EVENT_ACK');
+    expect(names(host.poll(true))).to.deep.equal(['NOTE_STACKING']);
+  });
+
   it('logs what it does in human lines', () => {
     const { sim, clock, log } = ready();
     sim.insertNote(1);
