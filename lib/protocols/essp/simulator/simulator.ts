@@ -175,7 +175,14 @@ export function createEsspSimulator(transport: Transport, options: EsspSimulator
       for (let chunk = inbox.shift(); chunk !== undefined; chunk = inbox.shift()) {
         for (const out of parser.push(chunk)) {
           if (out.type !== 'frame') continue;
-          const result = link.receive(out.frame);
+          let result;
+          try {
+            result = link.receive(out.frame);
+          } catch (e) {
+            // Only a test override can produce a reply too long to frame or encrypt.
+            log(`reply not sent: ${e instanceof Error ? e.message : String(e)}`);
+            continue;
+          }
           if (result === undefined) continue;
           if (result.wire !== undefined) write(result.wire);
           for (const effect of result.after) effect();

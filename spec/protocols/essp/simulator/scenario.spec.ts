@@ -146,6 +146,14 @@ describe('eSSP simulator: robustness', () => {
     expect(toHex(host.send(Uint8Array.of(0x11)))).to.equal('F0');
   });
 
+  it('sends nothing (and says why) when an override returns a reply too long for one frame', () => {
+    const { host, sim, log } = rig({ profile: 'NV9USB' });
+    host.sync();
+    sim.override('GET_FIRMWARE_VERSION', () => new Uint8Array(300).fill(0xf0));
+    expect(host.wire(fromHex('7F 00 01 20 C3 88'))).to.have.length(0);
+    expect(log.join('\n')).to.match(/reply not sent: eSSP frame data must hold 1 to 255 bytes/);
+  });
+
   it('spreads a backlog of events over several polls, each reply within the frame limit', () => {
     const { host, sim, clock } = rig({ profile: 'NV9USB' });
     host.sync();
