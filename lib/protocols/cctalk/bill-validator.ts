@@ -1,0 +1,364 @@
+/**
+ * ccTalk bill validator driver.
+ *
+ * Connect: bill ids of types 1..16 (157) and each country's scaling factor
+ * (156) to turn them into money, operating mode (153: stacker, and escrow
+ * when asked for), inhibits (231) and master inhibit (228). Then 159 is
+ * polled; the validator inhibits itself after ~5 s without a poll and says
+ * so with "master inhibit active", which the driver answers by re-enabling.
+ *
+ * Escrow: a bill held in escrow (pair [type][1]) is offered to `onEscrow`;
+ * it answers 'stack' or 'return', or undefined to decide later with
+ * stack()/returnBill(). While undecided, the driver asks the validator to
+ * extend its own escrow timeout (154 [255]) at half that timeout, so the bill
+ * is not returned behind the application's back; after `decisionTimeoutMs`
+ * the driver returns it.
+ */
+import {
+  EMPTY,
+  type Observable,
+  ReplaySubject,
+  type SchedulerLike,
+  type Subscription,
+  catchError,
+  concat,
+  concatMap,
+  defer,
+  ignoreElements,
+  interval,
+  map,
+  of,
+  range,
+  tap,
+  throwError,
+  toArray,
+} from 'rxjs';
+import { CashwireError, DeviceError, InvalidArgumentError } from '../../core/errors.js';
+import { type Money, money } from '../../core/money.js';
+import { pollWhileIdle } from '../../operators/poller.js';
+import type { CcTalkBus } from './bus.js';
+import { type IdOptions, type ScalingFactor, parseBillId } from './coin-id.js';
+import { type CcTalkDevice, checkDeviceAddress, checkRange, createDeviceCore } from './device-base.js';
+import type { BillEvent, SelfCheckResult } from './events.js';
+import { normalizeBillEvent, rawBillEvent } from './normalize.js';
+import { createRingReader } from './ring-reader.js';
+
+export const BILL_VALIDATOR_LIMITS = {
+  /** Well below the validator's ~5 s watchdog. */
+  pollIntervalMs: { min: 20, max: 2000, default: 200 },
+  escrowTimeoutMs: { min: 1000, max: 120_000, default: 10_000 },
+  decisionTimeoutMs: { min: 1000, max: 600_000, default: 30_000 },
+  types: 16,
+} as const;
+
+export type EscrowDecision = 'stack' | 'return';
+
+export interface EscrowedBill {
+  readonly billType: number;
+  readonly id?: string;
+  readonly money?: Money;
+}
+
+export interface CcTalkBillValidatorOptions extends IdOptions {
+  /** Default 40. */
+  readonly address?: number;
+  /** Pause between 159 polls, ms. 20..2000, default 200. */
+  readonly pollIntervalMs?: number;
+  /** Bill types to accept, bit n-1 = type n. 0..0xFFFF, default 0xFFFF. */
+  readonly inhibitMask?: number;
+  /** Start accepting after connecting. Default true. */
+  readonly enabled?: boolean;
+  /** Hold bills in escrow for a decision. Default false (stack straight away). */
+  readonly escrow?: boolean;
+  /** The validator's own escrow timeout (see its manual), ms. 1000..120000, default 10000. */
+  readonly escrowTimeoutMs?: number;
+  /** How long the driver waits for the application's decision before returning the bill, ms. Default 30000. */
+  readonly decisionTimeoutMs?: number;
+  readonly onEscrow?: (bill: EscrowedBill) => EscrowDecision | undefined;
+  readonly scheduler?: SchedulerLike;
+}
+
+export interface BillType {
+  readonly billType: number;
+  readonly id: string;
+  readonly money?: Money;
+}
+
+export class NoBillInEscrowError extends CashwireError {
+  override readonly name = 'NoBillInEscrowError';
+  constructor(command: string) {
+    super('ESCROW_STATE', `${command}: no bill is held in escrow.`, { command });
+  }
+}
+
+export interface CcTalkBillValidator extends CcTalkDevice {
+  readonly bills$: Observable<readonly BillType[]>;
+  /** The bill in escrow, or undefined (replays). */
+  readonly escrow$: Observable<EscrowedBill | undefined>;
+  enable(): Observable<void>;
+  disable(): Observable<void>;
+  setInhibits(mask: number): Observable<void>;
+  /** Route the escrowed bill to the stacker (154 [1]). */
+  stack(): Observable<void>;
+  /** Hand the escrowed bill back (154 [0]). */
+  returnBill(): Observable<void>;
+  selfCheck(): Observable<SelfCheckResult>;
+  reset(): Observable<void>;
+}
+
+function checkMask(mask: number): number {
+  if (!Number.isInteger(mask) || mask < 0 || mask > 0xffff) {
+    throw new InvalidArgumentError(
+      `Bill inhibit mask must be an integer 0..0xFFFF (bit n-1 enables bill type n), got ${String(mask)}.`,
+      { field: 'mask', mask },
+    );
+  }
+  return mask;
+}
+
+export function createCcTalkBillValidator(
+  bus: CcTalkBus,
+  options: CcTalkBillValidatorOptions = {},
+): CcTalkBillValidator {
+  const L = BILL_VALIDATOR_LIMITS;
+  const address = checkDeviceAddress(options.address ?? 40);
+  const pollIntervalMs =
+    checkRange('pollIntervalMs', options.pollIntervalMs, L.pollIntervalMs.min, L.pollIntervalMs.max) ??
+    L.pollIntervalMs.default;
+  const escrowTimeoutMs =
+    checkRange('escrowTimeoutMs', options.escrowTimeoutMs, L.escrowTimeoutMs.min, L.escrowTimeoutMs.max) ??
+    L.escrowTimeoutMs.default;
+  const decisionTimeoutMs =
+    checkRange(
+      'decisionTimeoutMs',
+      options.decisionTimeoutMs,
+      L.decisionTimeoutMs.min,
+      L.decisionTimeoutMs.max,
+    ) ?? L.decisionTimeoutMs.default;
+  let mask = checkMask(options.inhibitMask ?? 0xffff);
+  let accepting = options.enabled ?? true;
+  const escrowMode = options.escrow ?? false;
+  const core = createDeviceCore(bus, address, options.scheduler);
+  const { ref, scheduler } = core;
+  const bills = new ReplaySubject<readonly BillType[]>(1);
+  const escrow = new ReplaySubject<EscrowedBill | undefined>(1);
+  escrow.next(undefined);
+  let table: readonly BillType[] = [];
+  let held: EscrowedBill | undefined;
+  let holdTimers: Subscription | undefined;
+
+  const readBills$ = range(1, L.types).pipe(
+    concatMap((billType) =>
+      bus.request(address, 'REQUEST_BILL_ID', { billType }).pipe(
+        map((id) => ({ billType, id })),
+        catchError(() => of({ billType, id: '.......' })),
+      ),
+    ),
+    toArray(),
+    concatMap((ids) => {
+      // One 156 request per country seen in the ids.
+      const countries = [...new Set(ids.map((b) => b.id.slice(0, 2)).filter((c) => /^[A-Z]{2}$/.test(c)))];
+      return concat(
+        ...countries.map((country) =>
+          bus.request(address, 'REQUEST_COUNTRY_SCALING_FACTOR', { country }).pipe(
+            map((s): [string, ScalingFactor] => [country, s]),
+            catchError(() => of<[string, ScalingFactor]>([country, { factor: 0, decimalPlaces: 0 }])),
+          ),
+        ),
+      ).pipe(
+        toArray(),
+        map((pairs) => {
+          const scaling = new Map(pairs);
+          return ids.map((b): BillType => {
+            const parsed = parseBillId(
+              b.id,
+              scaling.get(b.id.slice(0, 2)) ?? { factor: 0, decimalPlaces: 0 },
+              options,
+            );
+            return parsed.kind === 'bill' ? { ...b, money: money(parsed.amount, parsed.currency) } : b;
+          });
+        }),
+      );
+    }),
+    tap((types) => {
+      table = types;
+      bills.next(types);
+    }),
+  );
+
+  const apply$ = defer(() =>
+    concat(
+      bus.request(address, 'MODIFY_BILL_OPERATING_MODE', { stacker: true, escrow: escrowMode }),
+      bus.request(address, 'MODIFY_INHIBIT_STATUS', { mask }),
+      bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting }),
+    ),
+  ).pipe(
+    ignoreElements(),
+    tap({ complete: () => core.setState({ status: accepting ? 'enabled' : 'disabled' }) }),
+  );
+
+  const connect$ = concat(bus.request(address, 'SIMPLE_POLL'), readBills$, apply$);
+
+  const clearHold = (): void => {
+    holdTimers?.unsubscribe();
+    holdTimers = undefined;
+    held = undefined;
+    escrow.next(undefined);
+  };
+
+  const route = (action: 'stack' | 'return', command: string): Observable<void> =>
+    defer(() => {
+      if (!held) return throwError(() => new NoBillInEscrowError(command));
+      return bus.request(address, 'ROUTE_BILL', { action }).pipe(
+        map((result) => {
+          if (result === 'escrow-empty') {
+            clearHold();
+            throw new NoBillInEscrowError(command);
+          }
+          if (result === 'failed') {
+            throw new DeviceError(
+              command,
+              'route-failed',
+              `${command}: the validator could not route the bill.`,
+              {
+                address,
+              },
+            );
+          }
+          clearHold();
+          return undefined;
+        }),
+      );
+    });
+  const decide = (d: EscrowDecision): void => {
+    (d === 'stack' ? route('stack', 'stack') : route('return', 'returnBill')).subscribe({
+      error: (e: unknown) => core.report(e),
+    });
+  };
+
+  const onEscrow = (billType: number): void => {
+    const type = table[billType - 1];
+    const bill: EscrowedBill = {
+      billType,
+      ...(type && { id: type.id }),
+      ...(type?.money && { money: type.money }),
+    };
+    held = bill;
+    escrow.next(bill);
+    core.events.next({
+      type: 'escrow',
+      device: ref,
+      channel: billType,
+      ...(bill.money && { money: bill.money }),
+    });
+    const decision = options.onEscrow?.(bill);
+    if (decision) return decide(decision);
+    // Keep the validator from timing out on its own while the application decides.
+    const extendEvery = Math.max(500, Math.floor(escrowTimeoutMs / 2));
+    const started = scheduler.now();
+    holdTimers = interval(extendEvery, scheduler)
+      .pipe(
+        concatMap(() =>
+          scheduler.now() - started + extendEvery > decisionTimeoutMs
+            ? route('return', 'escrow decision timeout')
+            : bus.request(address, 'ROUTE_BILL', { action: 'extend-escrow' }).pipe(ignoreElements()),
+        ),
+        catchError((e: unknown) => {
+          core.report(e);
+          return EMPTY;
+        }),
+      )
+      .subscribe();
+  };
+
+  const reader = createRingReader<BillEvent>(
+    core,
+    'Bill validator',
+    (e, counter) => {
+      const raw = rawBillEvent(e, counter);
+      core.raw(raw.name, raw.data);
+      if (e.kind === 'escrow') return onEscrow(e.billType);
+      if (e.kind === 'credit') {
+        if (held?.billType === e.billType) clearHold();
+        const value = table[e.billType - 1]?.money;
+        if (value) {
+          core.events.next({ type: 'credit', device: ref, money: value, kind: 'bill', channel: e.billType });
+        } else {
+          core.errors.next({
+            kind: 'decode',
+            protocol: 'cctalk',
+            message: `Bill type ${e.billType} stacked with no known value.`,
+            info: { address, billType: e.billType },
+          });
+        }
+        return;
+      }
+      if (e.kind === 'status' && e.code === 1) clearHold();
+      const normalized = normalizeBillEvent(ref, e);
+      if (normalized) core.events.next(normalized);
+      // Self-inhibited after a poll gap: switch it back on if the application wants it on.
+      if (e.kind === 'status' && e.code === 0 && accepting) {
+        bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: true }).subscribe({
+          error: (err: unknown) => core.report(err),
+        });
+      }
+    },
+    () => {
+      clearHold();
+      apply$.subscribe({ error: (err: unknown) => core.report(err) });
+    },
+  );
+
+  core.start(connect$, () =>
+    pollWhileIdle(
+      bus.queue,
+      () =>
+        bus.request(address, 'READ_BUFFERED_BILL_EVENTS').pipe(
+          tap((buffer) => {
+            if (core.state.value.status === 'recovering')
+              core.setState({ status: accepting ? 'enabled' : 'disabled' });
+            reader.read(buffer);
+          }),
+        ),
+      {
+        intervalMs: pollIntervalMs,
+        scheduler,
+        onError: (e) => {
+          core.report(e);
+          core.setState({ status: 'recovering', reason: e instanceof Error ? e.message : String(e) });
+        },
+      },
+    ),
+  );
+
+  const master = (on: boolean): Observable<void> =>
+    bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: on }).pipe(
+      map(() => {
+        accepting = on;
+        core.setState({ status: on ? 'enabled' : 'disabled' });
+      }),
+    );
+
+  return {
+    ...core.device,
+    bills$: bills.asObservable(),
+    escrow$: escrow.asObservable(),
+    enable: () => master(true),
+    disable: () => master(false),
+    setInhibits: (next) =>
+      defer(() => {
+        const m = checkMask(next);
+        return bus.request(address, 'MODIFY_INHIBIT_STATUS', { mask: m }).pipe(map(() => void (mask = m)));
+      }),
+    stack: () => route('stack', 'stack'),
+    returnBill: () => route('return', 'returnBill'),
+    selfCheck: () => bus.request(address, 'PERFORM_SELF_CHECK'),
+    reset: () => bus.request(address, 'RESET_DEVICE').pipe(map(() => undefined)),
+    dispose: () => {
+      holdTimers?.unsubscribe();
+      escrow.complete();
+      bills.complete();
+      core.device.dispose();
+    },
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * What every ccTalk device driver on a bus shares: its address, the output
+ * streams (events$, state$, errors$, trace$), a typed `send` of any table
+ * header to this address, and the connect → poll life cycle with retries.
+ */
+import {
+  BehaviorSubject,
+  type Observable,
+  type SchedulerLike,
+  Subject,
+  type Subscription,
+  asyncScheduler,
+  concat,
+  defer,
+  filter,
+  ignoreElements,
+  retry,
+  takeUntil,
+  timer,
+} from 'rxjs';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import {
+  type CashwireError,
+  InvalidArgumentError,
+  OptionRangeError,
+  isCashwireError,
+} from '../../core/errors.js';
+import type { DeviceEvent, DeviceRef, DeviceState } from '../../core/events.js';
+import type { FrameTrace } from '../../operators/trace.js';
+import type { CcTalkBus } from './bus.js';
+import type { ArgsParam, HeaderName, ReplyOf } from './headers.js';
+
+export interface CcTalkDevice {
+  readonly address: number;
+  /** Hot: normalized cash events plus raw ccTalk events (`type: 'raw'`). Completes on dispose. */
+  readonly events$: Observable<DeviceEvent>;
+  /** Replays the latest life-cycle state. */
+  readonly state$: Observable<DeviceState>;
+  /** Recoverable problems: failed polls, decode problems, lost events. Never terminates on them. */
+  readonly errors$: Observable<Diagnostic | CashwireError>;
+  /** Frames to and from this device's address. */
+  readonly trace$: Observable<FrameTrace>;
+  /** Any header of the table, to this device (cold; bad arguments error with nothing written). */
+  send<K extends HeaderName>(name: K, ...args: ArgsParam<K>): Observable<ReplyOf<K>>;
+  /** Stops polling and completes the streams. The bus stays open (other devices use it). */
+  dispose(): void;
+}
+
+/** Pause between two connection attempts, ms. */
+export const RECONNECT_DELAY_MS = 1000;
+
+export interface DeviceCore {
+  readonly ref: DeviceRef;
+  readonly scheduler: SchedulerLike;
+  readonly events: Subject<DeviceEvent>;
+  readonly state: BehaviorSubject<DeviceState>;
+  readonly errors: Subject<Diagnostic | CashwireError>;
+  readonly disposed$: Subject<void>;
+  readonly device: CcTalkDevice;
+  raw(name: string, data: Readonly<Record<string, unknown>>): void;
+  /** Report a recoverable problem on errors$. */
+  report(e: unknown): void;
+  setState(next: DeviceState): void;
+  /**
+   * Run `connect$` (retried every second until it succeeds), then `run$`
+   * (the poll loop) until dispose.
+   */
+  start(connect$: Observable<unknown>, run: () => Observable<unknown>): void;
+}
+
+export function checkDeviceAddress(address: number): number {
+  if (!Number.isInteger(address) || address < 2 || address > 255) {
+    throw new InvalidArgumentError(
+      `ccTalk device address must be an integer 2..255, got ${String(address)}.`,
+      {
+        address,
+      },
+    );
+  }
+  return address;
+}
+
+export function checkRange(option: string, value: number | undefined, min: number, max: number, unit = 'ms') {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new OptionRangeError(option, value, min, max, unit);
+  }
+  return value;
+}
+
+export function createDeviceCore(
+  bus: CcTalkBus,
+  address: number,
+  scheduler: SchedulerLike = asyncScheduler,
+): DeviceCore {
+  const ref: DeviceRef = { protocol: 'cctalk', address };
+  const events = new Subject<DeviceEvent>();
+  const state = new BehaviorSubject<DeviceState>({ status: 'connecting', attempt: 1 });
+  const errors = new Subject<Diagnostic | CashwireError>();
+  const disposed$ = new Subject<void>();
+  let sub: Subscription | undefined;
+  let disposed = false;
+
+  const setState = (next: DeviceState): void => {
+    if (disposed || JSON.stringify(state.value) === JSON.stringify(next)) return;
+    state.next(next);
+  };
+  const report = (e: unknown): void => {
+    if (isCashwireError(e)) errors.next(e);
+    else errors.next({ kind: 'decode', protocol: 'cctalk', message: String(e), info: { address } });
+  };
+
+  const device: CcTalkDevice = {
+    address,
+    events$: events.asObservable(),
+    state$: state.asObservable(),
+    errors$: errors.asObservable(),
+    trace$: bus.trace$.pipe(filter((t) => t.address === address)),
+    send: (name, ...args) => bus.request(address, name, ...args),
+    dispose: () => {
+      if (disposed) return;
+      sub?.unsubscribe();
+      disposed$.next();
+      disposed$.complete();
+      state.next({ status: 'disposed' });
+      disposed = true;
+      state.complete();
+      events.complete();
+      errors.complete();
+    },
+  };
+
+  return {
+    ref,
+    scheduler,
+    events,
+    state,
+    errors,
+    disposed$,
+    device,
+    report,
+    raw: (name, data) => events.next({ type: 'raw', device: ref, name, data }),
+    setState,
+    start: (connect$, run) => {
+      let attempt = 1;
+      const connected$ = defer(() => connect$).pipe(
+        retry({
+          delay: (e: unknown) => {
+            report(e);
+            attempt += 1;
+            setState({ status: 'connecting', attempt });
+            return timer(RECONNECT_DELAY_MS, scheduler);
+          },
+        }),
+      );
+      sub = concat(connected$.pipe(ignoreElements()), defer(run))
+        .pipe(takeUntil(disposed$))
+        .subscribe({ error: report });
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * A ccTalk bus and its simulator on an in-memory line, in virtual time:
+ * `at(ms, fn)` schedules scenario steps, `runUntil(ms)` advances the clock.
+ */
+import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
+import type { Diagnostic } from '../../../lib/core/diagnostics.js';
+import type { CashwireError } from '../../../lib/core/errors.js';
+import type { DeviceEvent } from '../../../lib/core/events.js';
+import { type CcTalkBus, type CcTalkBusOptions, createCcTalkBus } from '../../../lib/protocols/cctalk/bus.js';
+import {
+  type CcTalkSimulator,
+  type CcTalkSimulatorOptions,
+  createCcTalkSimulator,
+} from '../../../lib/protocols/cctalk/simulator/index.js';
+import { type MemoryTransport, createMemoryPair } from '../../../lib/transport/memory.js';
+
+export interface Harness {
+  readonly scheduler: VirtualTimeScheduler;
+  readonly host: MemoryTransport;
+  readonly bus: CcTalkBus;
+  readonly sim: CcTalkSimulator;
+  readonly diagnostics: Diagnostic[];
+  at(ms: number, work: () => void): void;
+  runUntil(ms: number): void;
+  /** Collect a device's events and errors. */
+  collect(device: {
+    events$: import('rxjs').Observable<DeviceEvent>;
+    errors$: import('rxjs').Observable<Diagnostic | CashwireError>;
+  }): { events: DeviceEvent[]; errors: (Diagnostic | CashwireError)[] };
+}
+
+export function createHarness(
+  sim: Omit<CcTalkSimulatorOptions, 'scheduler'> = {},
+  bus: Omit<CcTalkBusOptions, 'scheduler'> = {},
+): Harness {
+  const scheduler = new VirtualTimeScheduler(VirtualAction, 0);
+  const [host, device] = createMemoryPair();
+  const simulator = createCcTalkSimulator(device, { scheduler, ...sim });
+  const b = createCcTalkBus(host, { scheduler, ...bus });
+  const diagnostics: Diagnostic[] = [];
+  b.diagnostics$.subscribe((d) => diagnostics.push(d));
+  return {
+    scheduler,
+    host,
+    bus: b,
+    sim: simulator,
+    diagnostics,
+    at: (ms, work) => {
+      scheduler.schedule(work, ms - scheduler.now());
+    },
+    runUntil: (ms) => {
+      scheduler.maxFrames = ms;
+      scheduler.flush();
+    },
+    collect: (d) => {
+      const events: DeviceEvent[] = [];
+      const errors: (Diagnostic | CashwireError)[] = [];
+      d.events$.subscribe((e) => events.push(e));
+      d.errors$.subscribe((e) => errors.push(e));
+      return { events, errors };
+    },
+  };
+}
