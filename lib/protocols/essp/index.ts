@@ -33,6 +33,7 @@ export {
   type SessionContext,
 } from './session.js';
 export { createEsspDevice } from './device/device.js';
+export type { EsspDeviceTarget } from './device/line.js';
 export { connectEssp, type ConnectPlan } from './device/connect.js';
 export { NORMALIZE, normalizeEvent, rawEvent } from './device/normalize.js';
 export { ESSP_DEVICE_LIMITS, NV4000_MODULES } from './device/options.js';

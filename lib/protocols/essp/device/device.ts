@@ -25,6 +25,8 @@ import {
   BehaviorSubject,
   Observable,
   ReplaySubject,
+  asyncScheduler,
+  isObservable,
   Subject,
   Subscription,
   concat,
@@ -48,14 +50,13 @@ import {
 } from '../../../core/errors.js';
 import type { DeviceEvent, DeviceRef, DeviceState, RejectedEvent } from '../../../core/events.js';
 import { pollWhileIdle } from '../../../operators/poller.js';
-import type { Transport } from '../../../transport/transport.js';
 import { isSupportedBy } from '../commands/table.js';
 import { parsePollReply } from '../events/parse.js';
-import { type EsspBus, createEsspBus } from '../session.js';
 import { connectEssp } from './connect.js';
 import { isUnvaluedCredit, normalizeEvent } from './normalize.js';
 import { backoffDelay, resolveOptions } from './options.js';
 import { createEscrowControl } from './escrow.js';
+import { type EsspDeviceTarget, createDeviceLine } from './line.js';
 import { payoutCommands } from './payout.js';
 import type { EsspDevice, EsspDeviceOptions, EsspUnitInfo } from './types.js';
 
@@ -73,27 +74,17 @@ function needsRecovery(e: unknown): boolean {
   );
 }
 
-/** Faults nothing can cure: the line is gone or the device was disposed. */
-function isFatal(e: unknown): boolean {
+/** The line or the session is gone: this connection ends; the retry policy decides what next. */
+function endsConnection(e: unknown): boolean {
   return e instanceof TransportError || e instanceof DisposedError;
 }
 
 const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-export function createEsspDevice(
-  target: Transport | { readonly bus: EsspBus },
-  options: EsspDeviceOptions = {},
-): EsspDevice {
+export function createEsspDevice(target: EsspDeviceTarget, options: EsspDeviceOptions = {}): EsspDevice {
   const o = resolveOptions(options);
-  const ownsBus = !('bus' in target);
-  const bus = ownsBus
-    ? createEsspBus(target, {
-        ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
-        ...(options.attempts !== undefined && { attempts: options.attempts }),
-        ...(options.scheduler !== undefined && { scheduler: options.scheduler }),
-      })
-    : target.bus;
-  const scheduler = options.scheduler ?? bus.scheduler;
+  const shared = !isObservable(target) && 'bus' in target ? target.bus : undefined;
+  const scheduler = options.scheduler ?? shared?.scheduler ?? asyncScheduler;
   const device: DeviceRef = { protocol: 'essp', address: o.address };
 
   const state = new BehaviorSubject<DeviceState>({ status: 'connecting', attempt: 1 });
@@ -103,12 +94,22 @@ export function createEsspDevice(
   const recover = new Subject<Recovery>();
   const disposed$ = new Subject<void>();
 
-  const session = bus.session(o.address, {
-    ...(options.fixedKey !== undefined && { fixedKey: options.fixedKey }),
-    ...(options.traceDecrypted !== undefined && { traceDecrypted: options.traceDecrypted }),
-    ...(options.random !== undefined && { random: options.random }),
-    onKeyNotSet: (command) => recover.next(new Recovery(`KEY_NOT_SET in reply to ${command}`)),
-  });
+  const line = createDeviceLine(
+    target,
+    o.address,
+    {
+      ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+      ...(options.attempts !== undefined && { attempts: options.attempts }),
+      scheduler,
+    },
+    {
+      ...(options.fixedKey !== undefined && { fixedKey: options.fixedKey }),
+      ...(options.traceDecrypted !== undefined && { traceDecrypted: options.traceDecrypted }),
+      ...(options.random !== undefined && { random: options.random }),
+      onKeyNotSet: (command) => recover.next(new Recovery(`KEY_NOT_SET in reply to ${command}`)),
+    },
+  );
+  const session = line.session;
 
   let current: EsspUnitInfo | undefined;
   let connected = false;
@@ -180,32 +181,41 @@ export function createEsspDevice(
   const pollLoop$ = new Observable<never>((subscriber) => {
     const polls = concat(
       timer(o.pollIntervalMs, scheduler).pipe(ignoreElements()),
-      pollWhileIdle(bus.queue, pollSlot, {
+      pollWhileIdle(line.bus().queue, pollSlot, {
         intervalMs: o.pollIntervalMs,
         scheduler,
         onError: (e) => {
-          if (needsRecovery(e) || isFatal(e)) subscriber.error(e);
+          if (needsRecovery(e) || endsConnection(e)) subscriber.error(e);
           else if (isCashwireError(e)) errors.next(e);
         },
       }),
     ).subscribe();
     const signals = recover.subscribe((r) => subscriber.error(r));
+    // The queue ends when its transport errors or closes; an idle poller would not notice.
+    signals.add(
+      line.bus().queue.busy$.subscribe({
+        complete: () => subscriber.error(new TransportError('The eSSP line was lost or closed.')),
+      }),
+    );
     return () => {
       polls.unsubscribe();
       signals.unsubscribe();
     };
   });
 
-  const connectOnce$ = defer(() =>
-    connectEssp(session, {
-      encryption: o.encryption,
-      protocolVersion: o.protocolVersion,
-      ...(options.acceptChannels !== undefined && { acceptChannels: options.acceptChannels }),
-      serialModules: o.serialModules,
-      autoEnable: wantEnabled,
-      onPoll: (payload) => handlePoll(payload, true),
-      onWarning: (e) => errors.next(e),
-    }),
+  const connectOnce$ = concat(
+    line.ensure().pipe(ignoreElements()),
+    defer(() =>
+      connectEssp(session, {
+        encryption: o.encryption,
+        protocolVersion: o.protocolVersion,
+        ...(options.acceptChannels !== undefined && { acceptChannels: options.acceptChannels }),
+        serialModules: o.serialModules,
+        autoEnable: wantEnabled,
+        onPoll: (payload) => handlePoll(payload, true),
+        onWarning: (e) => errors.next(e),
+      }),
+    ),
   ).pipe(
     tap((unit) => {
       if (current !== undefined && current.serialNumber !== unit.serialNumber) {
@@ -228,7 +238,9 @@ export function createEsspDevice(
   const life$ = concat(connectOnce$, pollLoop$).pipe(
     retry({
       delay: (e: unknown) => {
-        if (isFatal(e) || disposed) return throwError(() => e);
+        if (disposed || e instanceof DisposedError) return throwError(() => e);
+        // A lost line is final unless the device can open it again (opener target).
+        if (e instanceof TransportError && !line.lost()) return throwError(() => e);
         if (!(e instanceof Recovery) && isCashwireError(e)) errors.next(e);
         failures += 1;
         const delay = backoffDelay(failures, o.initialDelayMs, o.maxDelayMs);
@@ -302,8 +314,7 @@ export function createEsspDevice(
       starter.unsubscribe();
       lifeSub?.unsubscribe();
       diagnostics.unsubscribe();
-      session.dispose();
-      if (ownsBus) bus.dispose();
+      line.dispose();
       finish();
     },
   };

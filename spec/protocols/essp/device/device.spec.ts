@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { defer, of } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { bytes } from '../../../../lib/core/bytes.js';
 import {
@@ -15,7 +16,7 @@ import type {
   EsspDeviceOptions,
   EsspUnitInfo,
 } from '../../../../lib/protocols/essp/device/types.js';
-import { createMemoryPair } from '../../../../lib/transport/memory.js';
+import { type MemoryTransport, createMemoryPair } from '../../../../lib/transport/memory.js';
 import { createTestScheduler } from '../../../helpers/marbles.js';
 import { type ScriptedUnit, scriptedUnit } from './fake-device.js';
 
@@ -356,6 +357,55 @@ describe('eSSP device', () => {
         ]);
         r.dev.dispose();
       }, 1000);
+    });
+  });
+
+  describe('line loss', () => {
+    it('a lost Transport is final: state error, streams complete', () => {
+      const ts = createTestScheduler();
+      ts.run(() => {
+        const [host, port] = createMemoryPair();
+        scriptedUnit(port);
+        const dev = createEsspDevice(host, { scheduler: ts, timeoutMs: 100, attempts: 2 });
+        const states: string[] = [];
+        let completed = false;
+        dev.state$.subscribe((s) => states.push(s.status));
+        dev.events$.subscribe({ complete: () => (completed = true) });
+        ts.schedule(() => host.breakLine(), 300);
+        ts.schedule(() => {
+          expect(states.at(-1)).to.equal('error');
+          expect(completed).to.equal(true);
+          dev.dispose();
+        }, 1000);
+      });
+    });
+
+    it('with an opener, re-opens the line after a loss and carries on', () => {
+      const ts = createTestScheduler();
+      ts.run(() => {
+        const lines: MemoryTransport[] = [];
+        const units: ScriptedUnit[] = [];
+        const opener = defer(() => {
+          const [host, port] = createMemoryPair();
+          lines.push(host);
+          units.push(scriptedUnit(port));
+          return of(host);
+        });
+        const dev = createEsspDevice(opener, { scheduler: ts, timeoutMs: 100, attempts: 2 });
+        const states: string[] = [];
+        const events: DeviceEvent[] = [];
+        dev.state$.subscribe((s) => states.push(s.status));
+        dev.events$.subscribe((e) => events.push(e));
+        ts.schedule(() => lines[0]!.breakLine(), 300);
+        ts.schedule(() => units[1]?.polls.push(bytes(0xee, 0x04)), 2000);
+        ts.schedule(() => {
+          expect(lines).to.have.length(2);
+          expect(states).to.include('recovering');
+          expect(states.at(-1)).to.equal('enabled');
+          expect(credits(events).map((c) => c.money.amount)).to.deep.equal([5000]);
+          dev.dispose();
+        }, 3000);
+      });
     });
   });
 });
