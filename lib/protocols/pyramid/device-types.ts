@@ -141,6 +141,10 @@ export interface PyramidDevice {
   enableIndexes(indexes: readonly number[]): Observable<void>;
   /** Cold. Enable exactly the notes of these values (minor units or Money), looked up in the bill table. */
   enableValues(values: readonly (number | Money)[]): Observable<void>;
+  /** Cold. Accept notes again with the last non-zero mask (0x7F if there was none). */
+  enable(): Observable<void>;
+  /** Cold. Refuse every note (mask 0); a note in escrow is returned. */
+  disable(): Observable<void>;
   /** Cold. Stack the escrowed note; completes when it has left Escrowed. */
   stack(): Observable<void>;
   /** Cold. Return the escrowed note; completes when it has left Escrowed. */

@@ -77,7 +77,17 @@ interface Reply {
   readonly barcode?: string;
 }
 
+/** A message sent and not yet answered, with what it carried. */
+interface Unanswered {
+  readonly label: string;
+  readonly bytes: Uint8Array;
+  readonly sentMask: number;
+  readonly sentGen: number;
+}
+
 interface Job {
+  /** Goes out even while a message is unanswered (soft reset: the unit forgets the ack anyway). */
+  readonly preempt: boolean;
   readonly run: () => Observable<unknown>;
   readonly fail: (e: unknown) => void;
 }
@@ -128,6 +138,10 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
   let mask = opts.enableMask;
   let maskGen = 0;
   let ackedMaskGen = 0;
+  /** Mask of the last poll the acceptor answered. */
+  let ackedMask = opts.enableMask;
+  let unanswered: Unanswered | undefined;
+  let lastEnabledMask = opts.enableMask === 0 ? 0x7f : opts.enableMask;
   let silentAttempts = 0;
   let ready = false;
   let ended = false;
@@ -263,6 +277,7 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
     const wasHeld = escrow.held;
     escrow = followEscrow(escrow, reply.status.escrowed, now);
     ackedMaskGen = Math.max(ackedMaskGen, sentGen);
+    ackedMask = sentMask;
     acceptor.next({ state: r.state, status: reply.status, enableMask: sentMask });
     setState(lifeState(r.state, reply.status, sentMask));
     for (const e of r.events) events.next(e);
@@ -271,41 +286,54 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
     replied.next();
   };
 
+  /**
+   * Send a message that expects a reply. It stays `unanswered` until a fresh
+   * reply arrives; until then every cycle resends exactly these bytes (mask or
+   * escrow changes wait for the next message), as the ack rule requires.
+   */
+  const exchange = (message: Unanswered): Observable<Reply> => {
+    unanswered = message;
+    return queue.send({ label: message.label, bytes: message.bytes, match }).pipe(
+      tap((reply) => {
+        unanswered = undefined;
+        onReply(reply, message.sentMask, message.sentGen);
+      }),
+    );
+  };
+
   const poll = (): Observable<unknown> =>
     defer(() => {
       const t = checkEscrowTimeout(escrow, scheduler.now(), opts.escrowTimeoutMs);
       escrow = t.state;
       if (t.expired) raw('escrow-timeout', { timeoutMs: opts.escrowTimeoutMs });
       const bits = escrowBits(escrow);
-      const sentMask = mask;
-      const sentGen = maskGen;
       const bytes = encodeHostPoll({
         ack: link.ack,
-        enableMask: sentMask,
+        enableMask: mask,
         escrow: opts.escrow,
         stack: bits.stack,
         return: bits.return,
         barcode: opts.barcode,
       });
-      return queue
-        .send({ label: 'poll', bytes, match })
-        .pipe(tap((reply) => onReply(reply, sentMask, sentGen)));
+      return exchange({ label: 'poll', bytes, sentMask: mask, sentGen: maskGen });
     });
 
-  /** One cycle of the loop: a waiting command, else a poll. */
+  /** One cycle of the loop: the unanswered message again, else a waiting command, else a poll. */
   const cycle = (): Observable<unknown> => {
+    if (unanswered && !jobs[0]?.preempt) return exchange(unanswered);
     const job = jobs.shift();
     return job ? job.run() : poll();
   };
 
   /** Queue a user command for the next cycle; its result is delivered to the caller. */
-  const command = <T>(build: () => Observable<T>): Observable<T> =>
+  const command = <T>(build: () => Observable<T>, preempt = false): Observable<T> =>
     new Observable<T>((subscriber) => {
       if (ended) {
         subscriber.error(new DisposedError('Pyramid device'));
         return undefined;
       }
       const job: Job = {
+        preempt,
         run: () =>
           defer(build).pipe(
             tap({ next: (v) => subscriber.next(v), complete: () => subscriber.complete() }),
@@ -316,7 +344,8 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
           ),
         fail: (e) => subscriber.error(e),
       };
-      jobs.push(job);
+      if (preempt) jobs.unshift(job);
+      else jobs.push(job);
       return () => {
         const i = jobs.indexOf(job);
         if (i >= 0) jobs.splice(i, 1);
@@ -337,6 +366,7 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
       checkMask(m);
       if (ended) return throwError(() => new DisposedError('Pyramid device'));
       mask = m;
+      if (m !== 0) lastEnabledMask = m;
       maskGen += 1;
       const gen = maskGen;
       if (m === 0 && escrow.held && escrow.decision === undefined) applyDecision('return');
@@ -353,23 +383,28 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
 
   const queryBarcode = (): Observable<string> =>
     command(() =>
-      queue.send({ label: 'barcode query', bytes: encodeBarcodeQuery(link.ack), match }).pipe(
-        tap((reply) => onReply(reply, mask, maskGen)),
-        map((reply) => reply.barcode ?? ''),
-      ),
+      exchange({
+        label: 'barcode query',
+        bytes: encodeBarcodeQuery(link.ack),
+        sentMask: ackedMask,
+        sentGen: ackedMaskGen,
+      }).pipe(map((reply) => reply.barcode ?? '')),
     );
 
   const reset = (): Observable<void> =>
-    command(() =>
-      queue.send({ label: 'soft reset', bytes: encodeSoftReset(link.ack), match, expectReply: false }).pipe(
-        tap({
-          complete: () => {
-            link = afterSoftReset(link, scheduler.now());
-            raw('soft-reset');
-          },
-        }),
-        map(() => undefined),
-      ),
+    command(
+      () =>
+        queue.send({ label: 'soft reset', bytes: encodeSoftReset(link.ack), match, expectReply: false }).pipe(
+          tap({
+            complete: () => {
+              unanswered = undefined;
+              link = afterSoftReset(link, scheduler.now());
+              raw('soft-reset');
+            },
+          }),
+          map(() => undefined),
+        ),
+      true,
     );
 
   const loop = timer(0, scheduler)
@@ -410,6 +445,8 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
     enableIndexes: (indexes) => defer(() => setEnableMask(maskFromIndexes(indexes))),
     enableValues: (values: readonly (number | Money)[]) =>
       defer(() => setEnableMask(maskFromValues(values, opts.bills))),
+    enable: () => defer(() => setEnableMask(lastEnabledMask)),
+    disable: () => setEnableMask(0),
     stack: () => escrowCommand('stack', 'stack'),
     returnBill: () => escrowCommand('returnBill', 'return'),
     queryBarcode,

@@ -76,6 +76,20 @@ describe('Pyramid device: conditions, reset, power-up', () => {
     expect(rawNames(run)).to.include('soft-reset');
   });
 
+  it('soft reset goes out even while a poll is unanswered', () => {
+    const run = runScenario({ untilMs: 6000 }, (r) => {
+      r.at(1000, () => {
+        const remove = r.sim.override(() => 'silent');
+        r.at(4000, remove);
+      });
+      r.at(1500, () => r.device.reset().subscribe());
+    });
+    // Right after the poll in flight gives up (4 attempts), not after the unit answers again.
+    const reset = run.trace.find((t) => t.direction === 'tx' && t.hex.startsWith('02 08 6'));
+    expect(reset?.time).to.equal(2100);
+    expect(run.sim.stats.resets).to.equal(1);
+  });
+
   it('queryBarcode() goes out between polls and answers the last barcode read', () => {
     let barcode: string | undefined;
     const run = runScenario({ untilMs: 4000, device: { barcode: true } }, (r) => {

@@ -57,7 +57,7 @@ export function runScenario(scenario: Scenario, script: (run: Run) => void): Run
       errors: [],
       trace: [],
       simLog: [],
-      at: (ms, work) => void ts.schedule(work, ms),
+      at: (ms, work) => void ts.schedule(work, Math.max(0, ms - ts.now())),
     };
     device.events$.subscribe((e) => run.events.push(e));
     device.state$.subscribe((s) => run.states.push(s));

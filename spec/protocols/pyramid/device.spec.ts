@@ -94,10 +94,31 @@ describe('Pyramid device: link and polling', () => {
         });
       });
       // Same bytes resent through the whole silence.
-      const during = run.trace.filter((t) => t.direction === 'tx' && t.time >= 1000 && t.time < 4000);
+      const during = run.trace.filter((t) => t.direction === 'tx' && t.time >= 1000 && t.time < 3000);
       expect(new Set(during.map((t) => t.hex)).size).to.equal(1);
       expect(run.states.map((s) => s.status)).to.deep.equal(['connecting', 'enabled', 'disposed']);
       expect(run.errors.filter((e) => e instanceof CommandTimeoutError)).to.have.length(0);
+    });
+
+    it('an unanswered poll is resent verbatim even across a mask change; the next fresh poll carries the mask', () => {
+      let doneAt: number | undefined;
+      const run = runScenario({ untilMs: 4000 }, (r) => {
+        r.at(1000, () => {
+          const remove = r.sim.override(() => 'silent');
+          r.at(3000, remove);
+        });
+        r.at(1500, () => r.device.setEnableMask(0x01).subscribe({ complete: () => (doneAt = r.ts.now()) }));
+      });
+      const tx = run.trace.filter((t) => t.direction === 'tx');
+      const silent = tx.filter((t) => t.time >= 1000 && t.time < 3000);
+      expect(new Set(silent.map((t) => t.hex)).size).to.equal(1);
+      expect(silent[0]!.hex.split(' ')[3]).to.equal('7F');
+      // The first message after the silence is still the unanswered poll (the unit replays its reply) ...
+      const after = tx.filter((t) => t.time > 3000);
+      expect(after[0]!.hex).to.equal(silent[0]!.hex);
+      // ... then the ack moves on and the new mask goes out; the command completes on that reply.
+      expect(after[1]!.hex.split(' ')[3]).to.equal('01');
+      expect(doneAt).to.equal(after[1]!.time);
     });
 
     it('silence beyond the tolerance reports the link down once, and recovers', () => {
@@ -150,6 +171,21 @@ describe('Pyramid device: link and polling', () => {
       });
       const masks = run.host.written.map((b) => b[3]);
       expect(masks).to.deep.equal([0x7f, 0x15, 0x40, 0x40]);
+    });
+
+    it('disable() sends mask 0 and reports disabled; enable() restores the last mask', () => {
+      const run = runScenario({ untilMs: 950, device: { enableMask: 0x05 } }, (r) => {
+        r.at(550, () => r.device.disable().subscribe());
+        r.at(750, () => r.device.enable().subscribe());
+      });
+      expect(run.host.written.map((b) => b[3]).slice(5)).to.deep.equal([0x05, 0x00, 0x00, 0x05, 0x05]);
+      expect(run.states.map((s) => s.status)).to.deep.equal([
+        'connecting',
+        'enabled',
+        'disabled',
+        'enabled',
+        'disposed',
+      ]);
     });
 
     it('a disabled note is refused by the acceptor and never credited', () => {
