@@ -57,6 +57,11 @@ export interface DiscoveryReport {
 
 const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+interface Acc {
+  readonly fields: Readonly<Record<string, unknown>>;
+  readonly unanswered: readonly { readonly header: string; readonly reason: string }[];
+}
+
 type Field = Exclude<keyof DeviceIdentity, 'address' | 'checksum' | 'deviceClass' | 'unanswered'>;
 
 /** Identify one device; every header is tried, failures are collected. */
@@ -71,7 +76,7 @@ export function identifyDevice(bus: CcTalkBus, address: number): Observable<Devi
       map((v) => ({ field, value: format(v) }) as const),
       catchError((e: unknown) => of({ field, header, reason: reasonOf(e) } as const)),
     );
-  return concat(
+  const items = [
     ask('REQUEST_EQUIPMENT_CATEGORY_ID', 'category', bus.request(address, 'REQUEST_EQUIPMENT_CATEGORY_ID')),
     ask('REQUEST_MANUFACTURER_ID', 'manufacturer', bus.request(address, 'REQUEST_MANUFACTURER_ID')),
     ask('REQUEST_PRODUCT_CODE', 'product', bus.request(address, 'REQUEST_PRODUCT_CODE')),
@@ -84,17 +89,15 @@ export function identifyDevice(bus: CcTalkBus, address: number): Observable<Devi
       (r) => `${r.release}.${r.major}.${r.minor}`,
     ),
     ask('REQUEST_BUILD_CODE', 'buildCode', bus.request(address, 'REQUEST_BUILD_CODE')),
-  ).pipe(
-    reduce(
-      (acc, item) => {
-        if ('reason' in item) {
-          acc.unanswered.push({ header: item.header, reason: item.reason });
-        } else {
-          acc.fields[item.field] = item.value;
-        }
-        return acc;
-      },
-      { fields: {}, unanswered: [] as { header: string; reason: string }[] },
+  ] as const;
+  type Item = typeof items extends readonly Observable<infer I>[] ? I : never;
+  return concat(...items).pipe(
+    reduce<Item, Acc>(
+      (acc, item) =>
+        'reason' in item
+          ? { ...acc, unanswered: [...acc.unanswered, { header: item.header, reason: item.reason }] }
+          : { ...acc, fields: { ...acc.fields, [item.field]: item.value } },
+      { fields: {}, unanswered: [] },
     ),
     map(({ fields, unanswered }): DeviceIdentity => {
       const category = fields['category'] as string | undefined;

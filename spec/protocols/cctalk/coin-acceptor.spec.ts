@@ -51,7 +51,7 @@ describe('ccTalk coin acceptor over the simulator', () => {
     const h = createHarness();
     const acceptor = createCcTalkCoinAcceptor(h.bus, { scheduler: h.scheduler });
     const { events, errors } = h.collect(acceptor);
-    let remove = (): boolean => true;
+    let remove: () => void = () => undefined;
     // The 229 replies are lost on the line for a while (the acceptor is still polled).
     h.at(900, () => {
       remove = h.sim.override((ctx) => (ctx.header === 229 ? { kind: 'silent' } : undefined));

@@ -6,7 +6,7 @@
  * short delay (scheduler time). An address poll (253) makes every device
  * answer with its raw address byte after 4 × address ms.
  */
-import { type Observable, type SchedulerLike, Subject, type Subscription, asyncScheduler } from 'rxjs';
+import { type SchedulerLike, Subject, type Subscription, asyncScheduler } from 'rxjs';
 import { InvalidArgumentError } from '../../../core/errors.js';
 import { deframe } from '../../../operators/deframe.js';
 import type { Transport } from '../../../transport/transport.js';
