@@ -19,6 +19,7 @@ import { TransportError } from '../../../core/errors.js';
 import type { FrameTrace } from '../../../operators/trace.js';
 import type { Transport } from '../../../transport/transport.js';
 import type { EsspBusOptions } from '../bus.js';
+import { DEFAULT_CONTEXT } from '../context.js';
 import {
   type EsspBus,
   type EsspSession,
@@ -88,11 +89,13 @@ export function createDeviceLine(
 
   const facade: EsspSession = {
     address,
+    // Between two generations the context lives on, so decoders and checks keep working.
     get context() {
-      return current().context;
+      return session?.context ?? carried ?? DEFAULT_CONTEXT;
     },
     set context(value) {
-      current().context = value;
+      if (session === undefined) carried = value;
+      else session.context = value;
     },
     get encrypted() {
       return session?.encrypted ?? false;

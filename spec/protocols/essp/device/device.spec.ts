@@ -7,6 +7,7 @@ import {
   DisposedError,
   EncryptionRequiredError,
   OptionRangeError,
+  UnsupportedCommandError,
 } from '../../../../lib/core/errors.js';
 import type { DeviceEvent, DeviceState } from '../../../../lib/core/events.js';
 import type { FrameTrace } from '../../../../lib/operators/trace.js';
@@ -196,6 +197,22 @@ describe('eSSP device', () => {
         expect(r.times('POLL').filter((t) => t > 5500 && t < 6000)).to.not.be.empty;
         r.dev.dispose();
       }, 6000);
+    });
+  });
+
+  it('escrow.hold() is refused on a unit without HOLD (SMART Payout), nothing sent', () => {
+    const ts = createTestScheduler();
+    ts.run(() => {
+      const r = rig(ts, {}, { unitType: 6 });
+      ts.schedule(() => {
+        let error: unknown;
+        r.dev.escrow.hold().subscribe({ error: (e: unknown) => (error = e) });
+        expect(error).to.be.instanceOf(UnsupportedCommandError);
+      }, 100);
+      ts.schedule(() => {
+        expect(r.times('HOLD')).to.deep.equal([]);
+        r.dev.dispose();
+      }, 1000);
     });
   });
 
