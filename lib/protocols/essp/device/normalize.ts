@@ -23,7 +23,7 @@ const amountsOf = (e: EsspEvent): readonly Money[] =>
   'amounts' in e && e.amounts.every((a) => 'amount' in a) ? e.amounts : [];
 
 const progress =
-  (type: 'dispensing' | 'dispensed' | 'emptying' | 'emptied') =>
+  (type: 'dispensing' | 'dispensed' | 'emptying' | 'emptied' | 'payout-incomplete') =>
   (e: EsspEvent, device: DeviceRef): CashEvent => ({
     type,
     device,
@@ -77,6 +77,10 @@ export const NORMALIZE: Rules = {
   SMART_EMPTYING: progress('emptying'),
   EMPTIED: progress('emptied'),
   SMART_EMPTIED: progress('emptied'),
+  // A payout that ended short (timed out, failed, halted by the host) reports what was paid.
+  TIME_OUT: progress('payout-incomplete'),
+  HALTED: progress('payout-incomplete'),
+  ERROR_DURING_PAYOUT: progress('payout-incomplete'),
   INCOMPLETE_PAYOUT: (e, device) => ({
     type: 'payout-incomplete',
     device,

@@ -68,6 +68,15 @@ describe('eSSP event normalization', () => {
     ]);
   });
 
+  it('maps payouts that ended short to payout-incomplete with the amount paid', () => {
+    const payout: EventContext = { ...validator, unitType: 6 };
+    // TIME OUT 1 × 5.00 EUR; ERROR DURING PAYOUT 1 × 10.00 EUR, reason 1 (jammed)
+    expect(cash('D9 01 F4 01 00 00 45 55 52 B1 01 E8 03 00 00 45 55 52 01', payout)).to.deep.equal([
+      { type: 'payout-incomplete', amounts: [eur(500)] },
+      { type: 'payout-incomplete', amounts: [eur(1000)] },
+    ]);
+  });
+
   it('maps a coin credit (SMART Hopper pv 6) to a coin credit', () => {
     const hopper: EventContext = { protocolVersion: 6, unitType: 3, currency: 'EUR' };
     expect(cash('DF 32 00 00 00 45 55 52', hopper)).to.deep.equal([
