@@ -18,3 +18,19 @@ export {
   type WireIntercept,
 } from '../protocols/essp/simulator/index.js';
 export * from '../protocols/pyramid/simulator/index.js';
+export * from './faults/index.js';
+export { createRandom, type Random } from './random.js';
+export {
+  createCcTalkSimulator,
+  EURO_BILLS,
+  EURO_COINS,
+  type CcTalkReplyContext,
+  type CcTalkSimulator,
+  type CcTalkSimulatorOptions,
+  type CcTalkSimulatorStats,
+  type SimBillConfig as CcTalkSimBillConfig,
+  type SimCoinConfig as CcTalkSimCoinConfig,
+  type SimHopperConfig as CcTalkSimHopperConfig,
+  type SimReply as CcTalkSimReply,
+  type SimReplyOverride as CcTalkSimReplyOverride,
+} from '../protocols/cctalk/simulator/index.js';
