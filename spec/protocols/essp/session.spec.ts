@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { bytes, concatBytes, toHex } from '../../../lib/core/bytes.js';
 import type { Diagnostic } from '../../../lib/core/diagnostics.js';
@@ -319,6 +320,40 @@ describe('eSSP session', () => {
       const all = lastValueFrom(session.send('POLL').pipe(toArray())).catch((e: unknown) => e);
       bus.dispose();
       expect(await all).to.be.instanceOf(DisposedError);
+    });
+  });
+
+  describe('property: lost replies never lose or repeat a reply', () => {
+    it('every POLL reply is delivered exactly once, in order, whatever replies are lost', () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 8 }),
+          fc.boolean(),
+          (drops, encrypted) => {
+            const ts = createTestScheduler();
+            const delivered: number[] = [];
+            ts.run(() => {
+              const [host, port] = createMemoryPair();
+              let next = 0;
+              const device = createFakeDevice(port, { 0x07: () => bytes(OK, 0xee, ++next) });
+              const bus = createEsspBus(host, { timeoutMs: 100, attempts: 3, scheduler: ts });
+              const session = bus.session(0);
+              if (encrypted) session.negotiateKey().subscribe();
+              drops.forEach((drop, i) =>
+                ts.schedule(
+                  () => {
+                    device.dropReplies(drop);
+                    session.send('POLL').subscribe((r) => delivered.push(r.info.data[1]!));
+                  },
+                  1000 * (i + 1),
+                ),
+              );
+            });
+            expect(delivered).to.deep.equal(drops.map((_, i) => i + 1));
+          },
+        ),
+        { numRuns: 50 },
+      );
     });
   });
 });
