@@ -38,3 +38,39 @@ export {
 } from './protocols/pyramid/bills.js';
 export { PYRAMID_LINE } from './protocols/pyramid/framing.js';
 export type { PrimaryState, PyramidStatus } from './protocols/pyramid/status.js';
+export { SSP } from './compat/ssp.js';
+export {
+  CCTALK_LINE_SETTINGS,
+  createCcTalkBus,
+  createCcTalkCoinAcceptor,
+  createCcTalkBillValidator,
+  createCcTalkHopper,
+  discoverCcTalkDevices,
+  identifyDevice as identifyCcTalkDevice,
+  NoBillInEscrowError,
+  COIN_ACCEPTOR_LIMITS,
+  BILL_VALIDATOR_LIMITS,
+  HOPPER_LIMITS,
+} from './protocols/cctalk/index.js';
+export type {
+  CcTalkBus,
+  CcTalkBusOptions,
+  CcTalkDevice,
+  CcTalkCoinAcceptor,
+  CcTalkCoinAcceptorOptions,
+  CcTalkBillValidator,
+  CcTalkBillValidatorOptions,
+  CcTalkEscrowDecision,
+  CcTalkEscrowedBill,
+  CcTalkHopper,
+  CcTalkHopperOptions,
+  ChecksumMode as CcTalkChecksumMode,
+  CoinSlot as CcTalkCoinSlot,
+  DeviceIdentity as CcTalkDeviceIdentity,
+  DiscoveryOptions as CcTalkDiscoveryOptions,
+  DiscoveryReport as CcTalkDiscoveryReport,
+  EchoPolicy as CcTalkEchoPolicy,
+  HeaderName as CcTalkHeaderName,
+  HopperSecurity as CcTalkHopperSecurity,
+  HopperStatus as CcTalkHopperStatus,
+} from './protocols/cctalk/index.js';
