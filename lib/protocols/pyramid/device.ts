@@ -13,12 +13,10 @@
  */
 import {
   BehaviorSubject,
-  EMPTY,
   Observable,
   ReplaySubject,
   Subject,
   asyncScheduler,
-  catchError,
   defer,
   filter,
   map,
@@ -30,19 +28,12 @@ import {
   timer,
 } from 'rxjs';
 import type { Diagnostic } from '../../core/diagnostics.js';
-import {
-  CashwireError,
-  CommandTimeoutError,
-  DeviceError,
-  DisposedError,
-  TransportError,
-} from '../../core/errors.js';
+import { CashwireError, CommandTimeoutError, DisposedError, TransportError } from '../../core/errors.js';
 import type { DeviceEvent, DeviceRef, DeviceState } from '../../core/events.js';
 import type { Money } from '../../core/money.js';
-import { deframe } from '../../operators/deframe.js';
-import { createRequestQueue, type MatchResult } from '../../operators/exchange.js';
+import type { MatchResult } from '../../operators/exchange.js';
 import { pollWhileIdle } from '../../operators/poller.js';
-import { traceRecord, type FrameTrace } from '../../operators/trace.js';
+import type { FrameTrace } from '../../operators/trace.js';
 import type { Transport } from '../../transport/transport.js';
 import { billValue, maskFromIndexes, maskFromValues } from './bills.js';
 import { INITIAL_TRACK, trackReply } from './credit.js';
@@ -62,62 +53,15 @@ import {
   followEscrow,
   type EscrowDecision,
 } from './escrow.js';
-import { decodeExtendedReply, encodeBarcodeQuery } from './extended.js';
-import { PyramidMessageType, encodeHostPoll, encodeSoftReset, type PyramidFrame } from './framing.js';
+import { createMessageSlot, lifeState, type Unanswered } from './device-slot.js';
+import { createPyramidWire, decodeReply, type Reply } from './device-wire.js';
+import { encodeBarcodeQuery } from './extended.js';
+import { encodeHostPoll, encodeSoftReset, type PyramidFrame } from './framing.js';
 import { acceptReply, afterSoftReset, classifyReply, isTrusted, noteSilence, startLink } from './link.js';
-import { PYRAMID_INTER_BYTE_GAP_MS, PYRAMID_PROTOCOL, createPyramidParser } from './parser.js';
-import { decodeStatusReply, type PrimaryState, type PyramidStatus } from './status.js';
-
-/** Identical resends of one message before the poll loop pauses and tries again. */
-const ATTEMPTS_PER_MESSAGE = 4;
-
-interface Reply {
-  readonly status: PyramidStatus;
-  readonly subtype?: number;
-  readonly barcode?: string;
-}
-
-/** A message sent and not yet answered, with what it carried. */
-interface Unanswered {
-  readonly label: string;
-  readonly bytes: Uint8Array;
-  readonly sentMask: number;
-  readonly sentGen: number;
-}
-
-interface Job {
-  /** Goes out even while a message is unanswered (soft reset: the unit forgets the ack anyway). */
-  readonly preempt: boolean;
-  readonly run: () => Observable<unknown>;
-  readonly fail: (e: unknown) => void;
-}
-
-const FRAME_NAMES: Readonly<Record<number, string>> = {
-  [PyramidMessageType.hostPoll]: 'poll',
-  [PyramidMessageType.statusReply]: 'status',
-  [PyramidMessageType.auxiliary]: 'auxiliary',
-  [PyramidMessageType.extended]: 'extended',
-};
+import { PYRAMID_PROTOCOL } from './parser.js';
+import type { PyramidStatus } from './status.js';
 
 const IGNORE = { kind: 'ignore' } as const;
-
-function decodeReply(frame: PyramidFrame): Reply | string {
-  if (frame.messageType === PyramidMessageType.statusReply) {
-    const s = decodeStatusReply(frame);
-    return s._tag === 'Right' ? { status: s.right } : s.left.message;
-  }
-  if (frame.messageType === PyramidMessageType.extended) {
-    const x = decodeExtendedReply(frame);
-    if (x._tag === 'Left') return x.left.message;
-    const { detail } = x.right;
-    return {
-      status: x.right.status,
-      subtype: x.right.subtype,
-      ...(detail.kind === 'barcode' && { barcode: detail.barcode }),
-    };
-  }
-  return `message type ${frame.messageType} does not answer a poll`;
-}
 
 export function createPyramidDevice(transport: Transport, options: PyramidDeviceOptions = {}): PyramidDevice {
   const opts = resolveOptions(options); // throws before anything touches the line
@@ -140,12 +84,11 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
   let ackedMaskGen = 0;
   /** Mask of the last poll the acceptor answered. */
   let ackedMask = opts.enableMask;
-  let unanswered: Unanswered | undefined;
   let lastEnabledMask = opts.enableMask === 0 ? 0x7f : opts.enableMask;
   let silentAttempts = 0;
   let ready = false;
   let ended = false;
-  const jobs: Job[] = [];
+  const slot = createMessageSlot();
 
   const diag = (kind: Diagnostic['kind'], message: string, hex?: string): void =>
     errors.next({ kind, protocol: PYRAMID_PROTOCOL, message, ...(hex !== undefined && { hex }) });
@@ -157,36 +100,13 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
     state.next(next);
   };
 
-  const frames$ = transport.data$.pipe(
-    deframe(createPyramidParser, { interByteGapMs: PYRAMID_INTER_BYTE_GAP_MS, scheduler }),
-    tap({
-      error: (e: unknown) => end(e instanceof Error ? e : new TransportError(String(e))),
-      complete: () => end(new TransportError(`The line to ${transport.description} closed.`)),
-    }),
-    filter((out) => {
-      if (out.type === 'frame') return true;
-      errors.next(out.diagnostic);
-      return false;
-    }),
-    map((out) => {
-      if (out.type !== 'frame') throw new Error('unreachable');
-      const name = FRAME_NAMES[out.frame.messageType];
-      trace.next(traceRecord(scheduler, 'rx', PYRAMID_PROTOCOL, out.raw, name ? { name } : {}));
-      return out.frame;
-    }),
-  );
-  const queue = createRequestQueue<PyramidFrame>(
-    {
-      frames$,
-      write: (bytes) =>
-        defer(() => {
-          const name = FRAME_NAMES[(bytes[2] ?? 0) >> 4];
-          trace.next(traceRecord(scheduler, 'tx', PYRAMID_PROTOCOL, bytes, name ? { name } : {}));
-          return transport.write(bytes);
-        }),
-    },
-    { timeoutMs: opts.replyTimeoutMs, attempts: ATTEMPTS_PER_MESSAGE, scheduler },
-  );
+  const queue = createPyramidWire(transport, {
+    scheduler,
+    replyTimeoutMs: opts.replyTimeoutMs,
+    diagnostic: (d) => errors.next(d),
+    trace: (t) => trace.next(t),
+    lost: (e) => end(e),
+  });
 
   const queueEvents = queue.events$.subscribe((e) => {
     if (e.type !== 'timeout') return;
@@ -215,22 +135,6 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
       return IGNORE;
     }
     return { kind: 'accept', value: reply };
-  };
-
-  const lifeState = (primary: PrimaryState, s: PyramidStatus, sentMask: number): DeviceState => {
-    if (s.failure) {
-      return {
-        status: 'error',
-        error: new DeviceError('poll', 'failure', 'The acceptor reports a non-recoverable failure.'),
-      };
-    }
-    if (primary === 'initialising' || s.powerUp) {
-      return ready
-        ? { status: 'recovering', reason: 'acceptor initialising' }
-        : { status: 'connecting', attempt: 1 };
-    }
-    ready = true;
-    return { status: sentMask === 0 ? 'disabled' : 'enabled' };
   };
 
   const askHook = (s: PyramidStatus, barcode: string | undefined): void => {
@@ -279,7 +183,9 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
     ackedMaskGen = Math.max(ackedMaskGen, sentGen);
     ackedMask = sentMask;
     acceptor.next({ state: r.state, status: reply.status, enableMask: sentMask });
-    setState(lifeState(r.state, reply.status, sentMask));
+    const life = lifeState(r.state, reply.status, sentMask, ready);
+    if (life.status === 'enabled' || life.status === 'disabled') ready = true;
+    setState(life);
     for (const e of r.events) events.next(e);
     if (escrow.held && !wasHeld) askHook(reply.status, barcode);
     if (mask === 0 && escrow.held && escrow.decision === undefined) applyDecision('return');
@@ -292,10 +198,10 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
    * escrow changes wait for the next message), as the ack rule requires.
    */
   const exchange = (message: Unanswered): Observable<Reply> => {
-    unanswered = message;
+    slot.unanswered = message;
     return queue.send({ label: message.label, bytes: message.bytes, match }).pipe(
       tap((reply) => {
-        unanswered = undefined;
+        slot.unanswered = undefined;
         onReply(reply, message.sentMask, message.sentGen);
       }),
     );
@@ -318,39 +224,7 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
       return exchange({ label: 'poll', bytes, sentMask: mask, sentGen: maskGen });
     });
 
-  /** One cycle of the loop: the unanswered message again, else a waiting command, else a poll. */
-  const cycle = (): Observable<unknown> => {
-    if (unanswered && !jobs[0]?.preempt) return exchange(unanswered);
-    const job = jobs.shift();
-    return job ? job.run() : poll();
-  };
-
-  /** Queue a user command for the next cycle; its result is delivered to the caller. */
-  const command = <T>(build: () => Observable<T>, preempt = false): Observable<T> =>
-    new Observable<T>((subscriber) => {
-      if (ended) {
-        subscriber.error(new DisposedError('Pyramid device'));
-        return undefined;
-      }
-      const job: Job = {
-        preempt,
-        run: () =>
-          defer(build).pipe(
-            tap({ next: (v) => subscriber.next(v), complete: () => subscriber.complete() }),
-            catchError((e: unknown) => {
-              subscriber.error(e);
-              return EMPTY;
-            }),
-          ),
-        fail: (e) => subscriber.error(e),
-      };
-      if (preempt) jobs.unshift(job);
-      else jobs.push(job);
-      return () => {
-        const i = jobs.indexOf(job);
-        if (i >= 0) jobs.splice(i, 1);
-      };
-    });
+  const cycle = (): Observable<unknown> => slot.next(exchange, poll);
 
   /** Completes after the first fresh reply for which `done()` holds. */
   const until = (done: () => boolean): Observable<void> =>
@@ -382,7 +256,7 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
     });
 
   const queryBarcode = (): Observable<string> =>
-    command(() =>
+    slot.command(() =>
       exchange({
         label: 'barcode query',
         bytes: encodeBarcodeQuery(link.ack),
@@ -392,12 +266,12 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
     );
 
   const reset = (): Observable<void> =>
-    command(
+    slot.command(
       () =>
         queue.send({ label: 'soft reset', bytes: encodeSoftReset(link.ack), match, expectReply: false }).pipe(
           tap({
             complete: () => {
-              unanswered = undefined;
+              slot.unanswered = undefined;
               link = afterSoftReset(link, scheduler.now());
               raw('soft-reset');
             },
@@ -426,7 +300,7 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
     ended = true;
     loop.unsubscribe();
     queueEvents.unsubscribe();
-    for (const job of jobs.splice(0)) job.fail(reason ?? new DisposedError('Pyramid device'));
+    slot.close(reason ?? new DisposedError('Pyramid device'));
     queue.dispose();
     state.next(reason ? { status: 'error', error: reason } : { status: 'disposed' });
     for (const s of [events, acceptor, errors, trace, replied, state]) s.complete();

@@ -22,13 +22,13 @@ import { deframe } from '../../../operators/deframe.js';
 import { encodeBarcodeReply, ExtendedSubtype } from '../extended.js';
 import { decodeOmnibus, PyramidMessageType, type AckBit, type PyramidFrame } from '../framing.js';
 import { PYRAMID_INTER_BYTE_GAP_MS, createPyramidParser } from '../parser.js';
+import { createReplyFaults } from './faults.js';
 import { encodeDeviceReply, type PyramidStatusInit } from '../status.js';
 import {
   PYRAMID_SIMULATOR_TIMING,
   type PyramidSimulator,
   type PyramidSimulatorOptions,
   type PyramidSimulatorStats,
-  type PyramidReplyOverride,
   type PyramidSimulatorPhase,
 } from './types.js';
 
@@ -57,8 +57,7 @@ export function createPyramidSimulator(
   const revision = options.revision ?? 17;
   const log = new Subject<string>();
   const stats = { inserted: 0, accepted: 0, tickets: 0, rejected: 0, returned: 0, resets: 0, replays: 0 };
-  const overrides: PyramidReplyOverride[] = [];
-  let dropCount = 0;
+  const faults = createReplyFaults();
 
   let phase: PyramidSimulatorPhase = 'power-up';
   let noteIndex = 0;
@@ -218,15 +217,7 @@ export function createPyramidSimulator(
   };
 
   const send = (frame: PyramidFrame, reply: Uint8Array, replay: boolean): void => {
-    let out: Uint8Array | 'silent' = reply;
-    for (const o of overrides) {
-      if (out === 'silent') break;
-      out = o({ frame, reply: out, replay }) ?? out;
-    }
-    if (dropCount > 0) {
-      dropCount -= 1;
-      out = 'silent';
-    }
+    const out = faults.apply({ frame, reply, replay });
     if (out === 'silent') {
       say(`reply lost: ${toHex(reply)}`);
       return;
@@ -337,16 +328,8 @@ export function createPyramidSimulator(
       say('power cycle');
       powerUp();
     },
-    override: (fn) => {
-      overrides.push(fn);
-      return () => {
-        const i = overrides.indexOf(fn);
-        if (i >= 0) overrides.splice(i, 1);
-      };
-    },
-    dropReplies: (count) => {
-      dropCount += count;
-    },
+    override: (fn) => faults.override(fn),
+    dropReplies: (count) => faults.dropReplies(count),
     dispose: () => {
       input.unsubscribe();
       for (const s of [step, watchdog, powerTimer]) s?.unsubscribe();
