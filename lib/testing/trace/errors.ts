@@ -14,25 +14,41 @@ export class TraceFormatError extends CashwireError {
   }
 }
 
-/** The driver wrote bytes other than the ones the trace recorded next. */
+/**
+ * The driver wrote bytes the trace did not record next: other bytes than the
+ * next `tx` record, a write past the end of the trace, or a write while a
+ * recorded reply was still to come (`expectedDirection` 'rx').
+ */
 export class TraceMismatchError extends CashwireError {
   override readonly name = 'TraceMismatchError';
   readonly line: number;
+  /** Hex of the record the replay expected; '' past the end of the trace. */
   readonly expected: string;
+  readonly expectedDirection: 'tx' | 'rx' | 'end';
   readonly actual: string;
-  constructor(line: number, expected: string | undefined, actual: string) {
-    const want = expected === undefined ? 'the end of the trace (nothing more to send)' : `tx ${expected}`;
+  constructor(
+    line: number,
+    expected: { readonly direction: 'tx' | 'rx'; readonly hex: string } | undefined,
+    actual: string,
+  ) {
+    const want =
+      expected === undefined
+        ? 'the end of the trace (nothing more to send)'
+        : expected.direction === 'tx'
+          ? `tx ${expected.hex}`
+          : `the recorded reply rx ${expected.hex} first`;
     super(
       'TRACE_MISMATCH',
       `Replay diverged at trace line ${line}: expected ${want}, the driver wrote ${actual}.`,
       {
         line,
-        expected: expected ?? null,
+        expected: expected?.hex ?? null,
         actual,
       },
     );
     this.line = line;
-    this.expected = expected ?? '';
+    this.expected = expected?.hex ?? '';
+    this.expectedDirection = expected?.direction ?? 'end';
     this.actual = actual;
   }
 }

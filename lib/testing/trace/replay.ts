@@ -90,7 +90,8 @@ export function createReplayTransport(
   const deliveries = new Subscription();
   /** Index of the next record not yet written or scheduled. */
   let cursor = 0;
-  let pending = 0;
+  /** Replies scheduled and not delivered yet, oldest first. */
+  let pending: Entry[] = [];
   let started = false;
   let closed = false;
   let failure: TraceMismatchError | undefined;
@@ -99,7 +100,7 @@ export function createReplayTransport(
   const status = new BehaviorSubject<'running' | 'done' | 'failed'>('running');
 
   const settle = (): void => {
-    if (status.value === 'running' && cursor >= entries.length && pending === 0) status.next('done');
+    if (status.value === 'running' && cursor >= entries.length && pending.length === 0) status.next('done');
   };
 
   /** Deliver `rx` records from the cursor up to the next `tx`, timed from `origin`. */
@@ -107,11 +108,11 @@ export function createReplayTransport(
     while (cursor < entries.length && entries[cursor]!.record.direction === 'rx') {
       const entry = entries[cursor]!;
       cursor += 1;
-      pending += 1;
+      pending.push(entry);
       const delay = immediate ? 0 : Math.max(0, entry.record.time - originTime);
       deliveries.add(
         scheduler.schedule(() => {
-          pending -= 1;
+          pending = pending.filter((p) => p !== entry);
           if (!closed && failure === undefined) data.next(entry.bytes.slice());
           settle();
         }, delay),
@@ -123,7 +124,7 @@ export function createReplayTransport(
   const fail = (error: TraceMismatchError): void => {
     failure = error;
     deliveries.unsubscribe();
-    pending = 0;
+    pending = [];
     status.next('failed');
     if (!closed) {
       closed = true;
@@ -144,14 +145,17 @@ export function createReplayTransport(
     if (closed) return throwError(() => new TransportError(`Cannot write to ${description}: it is closed.`));
     const hex = toHex(written);
     const next = entries[cursor];
+    const waiting = pending[0];
+    if (strict && waiting) {
+      // The recording had this reply arrive before the driver wrote again.
+      const error = new TraceMismatchError(waiting.line, waiting.record, hex);
+      fail(error);
+      return throwError(() => error);
+    }
     if (next?.record.direction === 'tx' && next.record.hex === hex) {
       cursor += 1;
     } else if (strict) {
-      const error = new TraceMismatchError(
-        next?.line ?? (entries.at(-1)?.line ?? 0) + 1,
-        next?.record.hex,
-        hex,
-      );
+      const error = new TraceMismatchError(next?.line ?? (entries.at(-1)?.line ?? 0) + 1, next?.record, hex);
       fail(error);
       return throwError(() => error);
     } else {
@@ -192,10 +196,10 @@ export function createReplayTransport(
         return of(undefined);
       }),
     get consumed() {
-      return cursor - pending;
+      return cursor - pending.length;
     },
     get remaining() {
-      return entries.length - cursor + pending;
+      return entries.length - cursor + pending.length;
     },
     get unexpectedWrites() {
       return unexpected;
@@ -220,9 +224,9 @@ export function createReplayTransport(
       ),
     assertConsumed: () => {
       if (failure) throw failure;
-      const left = entries.length - cursor + pending;
+      const left = entries.length - cursor + pending.length;
       if (left > 0) {
-        const first = entries[cursor - pending]!;
+        const first = pending[0] ?? entries[cursor]!;
         throw new TraceUnconsumedError(first.line, left, `${first.record.direction} ${first.record.hex}`);
       }
     },
