@@ -38,7 +38,7 @@ import { type Money, money } from '../../core/money.js';
 import { pollWhileIdle } from '../../operators/poller.js';
 import type { CcTalkBus } from './bus.js';
 import { type IdOptions, type ScalingFactor, parseBillId } from './coin-id.js';
-import { type CcTalkDevice, checkDeviceAddress, checkRange, createDeviceCore } from './device-base.js';
+import { type CcTalkDevice, checkDeviceAddress, checkOption, createDeviceCore } from './device-base.js';
 import type { BillEvent, SelfCheckResult } from './events.js';
 import { normalizeBillEvent, rawBillEvent } from './normalize.js';
 import { createRingReader } from './ring-reader.js';
@@ -51,9 +51,9 @@ export const BILL_VALIDATOR_LIMITS = {
   types: 16,
 } as const;
 
-export type EscrowDecision = 'stack' | 'return';
+export type CcTalkEscrowDecision = 'stack' | 'return';
 
-export interface EscrowedBill {
+export interface CcTalkEscrowedBill {
   readonly billType: number;
   readonly id?: string;
   readonly money?: Money;
@@ -74,7 +74,7 @@ export interface CcTalkBillValidatorOptions extends IdOptions {
   readonly escrowTimeoutMs?: number;
   /** How long the driver waits for the application's decision before returning the bill, ms. Default 30000. */
   readonly decisionTimeoutMs?: number;
-  readonly onEscrow?: (bill: EscrowedBill) => EscrowDecision | undefined;
+  readonly onEscrow?: (bill: CcTalkEscrowedBill) => CcTalkEscrowDecision | undefined;
   readonly scheduler?: SchedulerLike;
 }
 
@@ -94,7 +94,7 @@ export class NoBillInEscrowError extends CashwireError {
 export interface CcTalkBillValidator extends CcTalkDevice {
   readonly bills$: Observable<readonly BillType[]>;
   /** The bill in escrow, or undefined (replays). */
-  readonly escrow$: Observable<EscrowedBill | undefined>;
+  readonly escrow$: Observable<CcTalkEscrowedBill | undefined>;
   enable(): Observable<void>;
   disable(): Observable<void>;
   setInhibits(mask: number): Observable<void>;
@@ -123,13 +123,13 @@ export function createCcTalkBillValidator(
   const L = BILL_VALIDATOR_LIMITS;
   const address = checkDeviceAddress(options.address ?? 40);
   const pollIntervalMs =
-    checkRange('pollIntervalMs', options.pollIntervalMs, L.pollIntervalMs.min, L.pollIntervalMs.max) ??
+    checkOption('pollIntervalMs', options.pollIntervalMs, L.pollIntervalMs.min, L.pollIntervalMs.max) ??
     L.pollIntervalMs.default;
   const escrowTimeoutMs =
-    checkRange('escrowTimeoutMs', options.escrowTimeoutMs, L.escrowTimeoutMs.min, L.escrowTimeoutMs.max) ??
+    checkOption('escrowTimeoutMs', options.escrowTimeoutMs, L.escrowTimeoutMs.min, L.escrowTimeoutMs.max) ??
     L.escrowTimeoutMs.default;
   const decisionTimeoutMs =
-    checkRange(
+    checkOption(
       'decisionTimeoutMs',
       options.decisionTimeoutMs,
       L.decisionTimeoutMs.min,
@@ -141,10 +141,10 @@ export function createCcTalkBillValidator(
   const core = createDeviceCore(bus, address, options.scheduler);
   const { ref, scheduler } = core;
   const bills = new ReplaySubject<readonly BillType[]>(1);
-  const escrow = new ReplaySubject<EscrowedBill | undefined>(1);
+  const escrow = new ReplaySubject<CcTalkEscrowedBill | undefined>(1);
   escrow.next(undefined);
   let table: readonly BillType[] = [];
-  let held: EscrowedBill | undefined;
+  let held: CcTalkEscrowedBill | undefined;
   let holdTimers: Subscription | undefined;
 
   const readBills$ = range(1, L.types).pipe(
@@ -230,7 +230,7 @@ export function createCcTalkBillValidator(
         }),
       );
     });
-  const decide = (d: EscrowDecision): void => {
+  const decide = (d: CcTalkEscrowDecision): void => {
     (d === 'stack' ? route('stack', 'stack') : route('return', 'returnBill')).subscribe({
       error: (e: unknown) => core.report(e),
     });
@@ -238,7 +238,7 @@ export function createCcTalkBillValidator(
 
   const onEscrow = (billType: number): void => {
     const type = table[billType - 1];
-    const bill: EscrowedBill = {
+    const bill: CcTalkEscrowedBill = {
       billType,
       ...(type && { id: type.id }),
       ...(type?.money && { money: type.money }),

@@ -34,7 +34,7 @@ import { type Money, money } from '../../core/money.js';
 import { pollWhileIdle } from '../../operators/poller.js';
 import type { CcTalkBus } from './bus.js';
 import { type IdOptions, parseCoinId } from './coin-id.js';
-import { type CcTalkDevice, checkDeviceAddress, checkRange, createDeviceCore } from './device-base.js';
+import { type CcTalkDevice, checkDeviceAddress, checkOption, createDeviceCore } from './device-base.js';
 import { type CoinEvent, type SelfCheckResult, decodeCvf } from './events.js';
 import { normalizeCoinEvent, rawCoinEvent } from './normalize.js';
 import { createRingReader } from './ring-reader.js';
@@ -104,7 +104,7 @@ export function createCcTalkCoinAcceptor(
 ): CcTalkCoinAcceptor {
   const address = checkDeviceAddress(options.address ?? 2);
   const { min, max, default: fallback } = COIN_ACCEPTOR_LIMITS.pollIntervalMs;
-  const fixedInterval = checkRange('pollIntervalMs', options.pollIntervalMs, min, max);
+  const fixedInterval = checkOption('pollIntervalMs', options.pollIntervalMs, min, max);
   let mask = checkMask(options.inhibitMask ?? 0xffff);
   let accepting = options.enabled ?? true;
   const core = createDeviceCore(bus, address, options.scheduler);

@@ -80,7 +80,13 @@ export function checkDeviceAddress(address: number): number {
   return address;
 }
 
-export function checkRange(option: string, value: number | undefined, min: number, max: number, unit = 'ms') {
+export function checkOption(
+  option: string,
+  value: number | undefined,
+  min: number,
+  max: number,
+  unit = 'ms',
+) {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new OptionRangeError(option, value, min, max, unit);

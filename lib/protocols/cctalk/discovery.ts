@@ -28,6 +28,8 @@ export interface DiscoveryOptions {
   readonly modes?: readonly ChecksumMode[];
   /** Broadcast address polls first. Default true. Safe on a bus of ccTalk devices only. */
   readonly addressPoll?: boolean;
+  /** How long to collect address-poll answers, ms (100..5000). Default 1500: devices stay deaf up to 1.2 s. */
+  readonly addressPollWindowMs?: number;
   /** Per-probe reply timeout, ms. Default 100. */
   readonly probeTimeoutMs?: number;
 }
@@ -148,10 +150,15 @@ export function discoverCcTalkDevices(
       ? of([])
       : from(modes).pipe(
           concatMap((mode) =>
-            bus.addressPoll({ mode }).pipe(
-              map((answered) => ({ mode, answered })),
-              catchError(() => of({ mode, answered: [] as number[] })),
-            ),
+            bus
+              .addressPoll({
+                mode,
+                ...(options.addressPollWindowMs !== undefined && { windowMs: options.addressPollWindowMs }),
+              })
+              .pipe(
+                map((answered) => ({ mode, answered })),
+                catchError(() => of({ mode, answered: [] as number[] })),
+              ),
           ),
           toArray(),
         );

@@ -35,7 +35,7 @@ import type { PayoutProgressEvent } from '../../core/events.js';
 import { type Money, money } from '../../core/money.js';
 import type { CcTalkBus } from './bus.js';
 import { type IdOptions, parseCoinId } from './coin-id.js';
-import { type CcTalkDevice, checkDeviceAddress, checkRange, createDeviceCore } from './device-base.js';
+import { type CcTalkDevice, checkDeviceAddress, checkOption, createDeviceCore } from './device-base.js';
 import type { HopperTest } from './headers.js';
 
 export type HopperSecurity =
@@ -91,7 +91,7 @@ const NO_SECURITY = new Uint8Array(8);
 export function createCcTalkHopper(bus: CcTalkBus, options: CcTalkHopperOptions = {}): CcTalkHopper {
   const address = checkDeviceAddress(options.address ?? 3);
   const { min, max, default: fallback } = HOPPER_LIMITS.progressIntervalMs;
-  const progressMs = checkRange('progressIntervalMs', options.progressIntervalMs, min, max) ?? fallback;
+  const progressMs = checkOption('progressIntervalMs', options.progressIntervalMs, min, max) ?? fallback;
   const security = options.security ?? 'none';
   const core = createDeviceCore(bus, address, options.scheduler);
   const { ref, scheduler } = core;

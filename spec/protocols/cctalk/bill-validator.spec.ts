@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { DeviceEvent } from '../../../lib/core/events.js';
 import {
-  type EscrowedBill,
+  type CcTalkEscrowedBill,
   NoBillInEscrowError,
   createCcTalkBillValidator,
 } from '../../../lib/protocols/cctalk/bill-validator.js';
@@ -33,7 +33,7 @@ describe('ccTalk bill validator over the simulator', () => {
 
   it('offers an escrowed bill to the hook and stacks it on "stack"', () => {
     const h = createHarness({ coin: false, bill: {} });
-    const offered: EscrowedBill[] = [];
+    const offered: CcTalkEscrowedBill[] = [];
     const bv = createCcTalkBillValidator(h.bus, {
       scheduler: h.scheduler,
       escrow: true,
@@ -73,7 +73,7 @@ describe('ccTalk bill validator over the simulator', () => {
       escrowTimeoutMs: 2000,
     });
     const { events } = h.collect(bv);
-    let held: EscrowedBill | undefined;
+    let held: CcTalkEscrowedBill | undefined;
     bv.escrow$.subscribe((b) => (held = b));
     h.at(1000, () => h.sim.insertBill(4));
     h.at(6000, () => bv.stack().subscribe());

@@ -77,9 +77,8 @@ export function createCcTalkSimulator(
     later(() => send(frame), replyDelayMs);
   };
 
-  const onFrame = (destination: number, header: number, data: Uint8Array, raw: Uint8Array): void => {
-    if (destination === HOST_ADDRESS) return; // a device's reply (or our own echo)
-    if (echo) send(raw);
+  const onFrame = (destination: number, header: number, data: Uint8Array): void => {
+    if (destination === HOST_ADDRESS) return; // another device's reply
     if (destination === BROADCAST_ADDRESS && header === 253) {
       for (const d of devices.values()) later(() => send(Uint8Array.of(d.address)), 4 * d.address);
       return;
@@ -88,11 +87,18 @@ export function createCcTalkSimulator(
     for (const d of targets) if (d) answer(d, header, data);
   };
 
+  // A single-wire line echoes every byte the host sends, whether a device understands it or not.
+  const echoSub = transport.data$.subscribe({
+    next: (chunk) => {
+      if (echo) send(chunk);
+    },
+    error: () => undefined,
+  });
   const sub = transport.data$
     .pipe(deframe(() => createCcTalkParser({ mode: modeOf }), { interByteGapMs: 50, scheduler }))
     .subscribe({
       next: (out) => {
-        if (out.type === 'frame') onFrame(out.frame.destination, out.frame.header, out.frame.data, out.raw);
+        if (out.type === 'frame') onFrame(out.frame.destination, out.frame.header, out.frame.data);
         else log.next(`bus: ${out.diagnostic.message}`);
       },
       error: () => undefined,
@@ -131,6 +137,7 @@ export function createCcTalkSimulator(
     },
     dispose: () => {
       sub.unsubscribe();
+      echoSub.unsubscribe();
       for (const p of pending) p.unsubscribe();
       pending.clear();
       for (const d of devices.values()) d.dispose();

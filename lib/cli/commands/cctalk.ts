@@ -1,0 +1,256 @@
+/**
+ * The ccTalk pieces of the CLI, as plain functions over {@link CliIo} so they
+ * run in tests without a process or a port:
+ *
+ * - `cashwire simulate cctalk --port <path> [--devices coin,bill,hopper] [--echo] [--crc]`:
+ *   a simulated ccTalk bus on a serial port, driven by line commands on stdin;
+ * - `cashwire monitor cctalk --port <path> [--json]`: discovers the bus,
+ *   identifies and enables every device, prints their events;
+ * - `cashwire decode cctalk [file]`: registered here with the decode command.
+ */
+import { type Observable, type Subscription, firstValueFrom } from 'rxjs';
+import { InvalidArgumentError } from '../../core/errors.js';
+import type { DeviceEvent } from '../../core/events.js';
+import { formatMoney } from '../../core/money.js';
+import { createCcTalkBillValidator } from '../../protocols/cctalk/bill-validator.js';
+import { CCTALK_LINE_SETTINGS, createCcTalkBus } from '../../protocols/cctalk/bus.js';
+import type { ChecksumMode } from '../../protocols/cctalk/checksum.js';
+import { createCcTalkCoinAcceptor } from '../../protocols/cctalk/coin-acceptor.js';
+import { createCcTalkLineDecoder } from '../../protocols/cctalk/decode-lines.js';
+import type { CcTalkDevice } from '../../protocols/cctalk/device-base.js';
+import {
+  type DiscoveryOptions,
+  type DiscoveryReport,
+  discoverCcTalkDevices,
+} from '../../protocols/cctalk/discovery.js';
+import { createCcTalkHopper } from '../../protocols/cctalk/hopper.js';
+import { type CcTalkSimulator, createCcTalkSimulator } from '../../protocols/cctalk/simulator/index.js';
+import { openSerialTransport } from '../../transport/serialport.js';
+import type { Transport } from '../../transport/transport.js';
+import { type CliIo, jsonLine } from '../io.js';
+import { registerDecoder } from './decode.js';
+
+registerDecoder('cctalk', () => createCcTalkLineDecoder());
+
+/** Opens the port; tests pass one end of a memory pair instead. */
+export type OpenTransport = (path: string) => Observable<Transport>;
+const openPort: OpenTransport = (path) => openSerialTransport(path, CCTALK_LINE_SETTINGS);
+
+export type SimDeviceKind = 'coin' | 'bill' | 'hopper';
+const KINDS: readonly SimDeviceKind[] = ['coin', 'bill', 'hopper'];
+
+export interface CcTalkSimulatorCliOptions {
+  readonly port: string;
+  /** Devices on the simulated bus: a list or 'coin,bill,hopper'. Default coin. */
+  readonly devices?: readonly SimDeviceKind[] | string;
+  /** Echo every host frame, as a single-wire interface does. Default false (a USB bridge without echo). */
+  readonly echo?: boolean;
+  /** Every device uses CRC-16 checksums instead of the 8-bit sum. */
+  readonly crc?: boolean;
+  readonly open?: OpenTransport;
+}
+
+/** Parse `--devices`. Throws {@link InvalidArgumentError} naming a wrong entry. */
+export function parseDevices(spec: readonly SimDeviceKind[] | string | undefined): SimDeviceKind[] {
+  const items = spec === undefined ? ['coin'] : typeof spec === 'string' ? spec.split(/[\s,]+/) : [...spec];
+  const out: SimDeviceKind[] = [];
+  for (const item of items.filter((i) => i !== '')) {
+    if (!(KINDS as readonly string[]).includes(item)) {
+      throw new InvalidArgumentError(`Unknown ccTalk device '${item}'. Choose from: ${KINDS.join(', ')}.`, {
+        device: item,
+      });
+    }
+    if (!out.includes(item as SimDeviceKind)) out.push(item as SimDeviceKind);
+  }
+  if (out.length === 0) throw new InvalidArgumentError('--devices needs at least one of coin, bill, hopper.');
+  return out;
+}
+
+function intArg(command: string, arg: string, min: number, max: number): number {
+  const n = Number(arg);
+  if (!/^\d+$/.test(arg) || n < min || n > max) {
+    throw new InvalidArgumentError(`${command} takes a number ${min}..${max}, got '${arg}'.`);
+  }
+  return n;
+}
+
+type SimCommand = (sim: CcTalkSimulator, arg: string, io: CliIo) => void;
+const SIM_COMMANDS: Readonly<Record<string, { readonly usage: string; readonly run: SimCommand }>> = {
+  coin: {
+    usage: 'coin <slot 1-16>      drop a coin of that position into the acceptor',
+    run: (sim, arg, io) => {
+      if (!sim.insertCoin(intArg('coin', arg, 1, 16))) io.err('no coin acceptor on this bus');
+    },
+  },
+  bill: {
+    usage: 'bill <channel 1-16>   feed a bill of that type into the validator',
+    run: (sim, arg, io) => {
+      if (!sim.insertBill(intArg('bill', arg, 1, 16))) io.err('no bill validator on this bus');
+    },
+  },
+  reject: {
+    usage: 'reject                an unrecognised coin is rejected',
+    run: (sim) => sim.reject('coin'),
+  },
+  jam: {
+    usage: 'jam [coin|bill]       a coin blocks the credit sensor, or a bill jams',
+    run: (sim, arg) => sim.jam(arg === 'bill' ? 'bill' : 'coin'),
+  },
+  empty: { usage: 'empty                 the hopper runs out of coins', run: (sim) => sim.emptyHopper() },
+  reset: { usage: 'reset                 power-cycle every device', run: (sim) => sim.powerCycle() },
+  stats: {
+    usage: 'stats                 what really happened so far',
+    run: (sim, _a, io) => io.out(jsonLine(sim.stats)),
+  },
+  help: {
+    usage: 'help                  this list',
+    run: (_s, _a, io) => {
+      for (const c of Object.values(SIM_COMMANDS)) io.out(c.usage);
+    },
+  },
+};
+
+/** Feed stdin lines to `handle` until it returns false or stdin ends. */
+function lines(io: CliIo, handle: (line: string) => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let sub: Subscription | undefined = undefined;
+    let done = false;
+    const finish = (): void => {
+      done = true;
+      sub?.unsubscribe();
+      resolve();
+    };
+    sub = io.stdinLines$.subscribe({
+      next: (line) => {
+        if (!done && !handle(line)) finish();
+      },
+      error: (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))),
+      complete: finish,
+    });
+    if (done) sub.unsubscribe();
+  });
+}
+
+/** Run the simulated bus until stdin ends. Resolves with the exit code. */
+export async function runCcTalkSimulator(options: CcTalkSimulatorCliOptions, io: CliIo): Promise<number> {
+  const kinds = parseDevices(options.devices); // bad input fails before the port opens
+  const checksum: ChecksumMode = options.crc ? 'crc16' : 'simple';
+  const transport = await firstValueFrom((options.open ?? openPort)(options.port));
+  const sim = createCcTalkSimulator(transport, {
+    coin: kinds.includes('coin') ? { checksum } : false,
+    ...(kinds.includes('bill') && { bill: { checksum } }),
+    ...(kinds.includes('hopper') && { hopper: { checksum } }),
+    echo: options.echo ?? false,
+  });
+  const logSub = sim.log$.subscribe((line) => io.out(line));
+  const where = Object.entries(sim.addresses)
+    .map(([k, a]) => `${k}@${a}`)
+    .join(', ');
+  io.out(
+    `ccTalk bus simulated on ${transport.description} (9600 8N1, ${checksum}, echo ${options.echo ? 'on' : 'off'}): ${where}. Type 'help' for commands.`,
+  );
+  await lines(io, (line) => {
+    const [name = '', ...rest] = line.trim().split(/\s+/);
+    if (name === '') return true;
+    const cmd = SIM_COMMANDS[name];
+    if (!cmd) {
+      io.err(`unknown command '${name}'; type 'help'`);
+      return true;
+    }
+    try {
+      cmd.run(sim, rest.join(' '), io);
+    } catch (e) {
+      io.err(e instanceof Error ? e.message : String(e));
+    }
+    return true;
+  });
+  logSub.unsubscribe();
+  sim.dispose();
+  await firstValueFrom(transport.close(), { defaultValue: undefined });
+  return 0;
+}
+
+export interface CcTalkMonitorOptions {
+  readonly port: string;
+  readonly json?: boolean;
+  /** Narrow or widen the bus scan (addresses, checksum modes, address poll). */
+  readonly discovery?: DiscoveryOptions;
+  readonly open?: OpenTransport;
+}
+
+function describeEvent(e: DeviceEvent): string {
+  const at = `@${e.device.address}`;
+  switch (e.type) {
+    case 'credit':
+      return `${at} credit ${formatMoney(e.money)} (${e.kind} ${e.channel ?? '?'})`;
+    case 'escrow':
+      return `${at} escrow ${e.money ? formatMoney(e.money) : 'unknown bill'}`;
+    case 'rejected':
+      return `${at} rejected${e.reason ? `: ${e.reason}` : ''}`;
+    case 'events-lost':
+      return `${at} ${e.count} event(s) lost`;
+    case 'raw':
+      return `${at} ${e.name} ${JSON.stringify(e.data)}`;
+    default:
+      return `${at} ${e.type}`;
+  }
+}
+
+function describeReport(r: DiscoveryReport): string[] {
+  const out = r.addressPoll.map(
+    (p) => `address poll (${p.mode}): ${p.answered.length ? p.answered.join(', ') : 'no answer'}`,
+  );
+  for (const d of r.devices) {
+    out.push(
+      `found ${d.address} (${d.checksum}): ${d.category ?? '?'} ${d.manufacturer ?? '?'} ${d.product ?? '?'} serial ${d.serial ?? '?'}`,
+    );
+    for (const u of d.unanswered) out.push(`  ${d.address} did not answer ${u.header}: ${u.reason}`);
+  }
+  for (const s of r.silent) out.push(`no answer at ${s.address} (${s.modes.join(', ')})`);
+  return out;
+}
+
+/** Discover, identify, enable and print events until stdin ends or 'quit'. Resolves with the exit code. */
+export async function runCcTalkMonitor(options: CcTalkMonitorOptions, io: CliIo): Promise<number> {
+  const transport = await firstValueFrom((options.open ?? openPort)(options.port));
+  const bus = createCcTalkBus(transport);
+  const print = (value: unknown, text: string): void => io.out(options.json ? jsonLine(value) : text);
+  const subs: Subscription[] = [
+    bus.diagnostics$.subscribe((d) => io.err(options.json ? jsonLine(d) : `warning: ${d.message}`)),
+  ];
+  const report = await firstValueFrom(discoverCcTalkDevices(bus, options.discovery));
+  if (options.json) io.out(jsonLine({ discovery: report }));
+  else for (const line of describeReport(report)) io.out(line);
+  const devices: CcTalkDevice[] = [];
+  for (const d of report.devices) {
+    if (d.deviceClass === 'coin-acceptor')
+      devices.push(createCcTalkCoinAcceptor(bus, { address: d.address }));
+    else if (d.deviceClass === 'bill-validator')
+      devices.push(createCcTalkBillValidator(bus, { address: d.address }));
+    else if (d.deviceClass === 'payout') devices.push(createCcTalkHopper(bus, { address: d.address }));
+  }
+  if (devices.length === 0)
+    io.err('No coin acceptor, bill validator or hopper answered: check wiring, port and power.');
+  for (const device of devices) {
+    subs.push(
+      device.events$.subscribe((e) => print(e, describeEvent(e))),
+      device.state$.subscribe((s) =>
+        print({ address: device.address, state: s }, `@${device.address} state ${s.status}`),
+      ),
+      device.errors$.subscribe((e) =>
+        io.err(options.json ? jsonLine(e) : `warning @${device.address}: ${e.message}`),
+      ),
+    );
+  }
+  await lines(io, (line) => {
+    const name = line.trim();
+    if (name === 'quit' || name === 'q') return false;
+    if (name !== '') io.err('commands: quit');
+    return true;
+  });
+  for (const s of subs) s.unsubscribe();
+  for (const d of devices) d.dispose();
+  bus.dispose();
+  await firstValueFrom(transport.close(), { defaultValue: undefined });
+  return devices.length === 0 ? 1 : 0;
+}
