@@ -76,6 +76,15 @@ describe('cashwire pyramid commands', () => {
     expect(credits[0]).to.deep.include({ money: { amount: 2000, currency: 'USD' } });
   });
 
+  it('monitor: ends with exit code 1 when the line is lost', async () => {
+    const [host] = createMemoryPair();
+    const { io } = fakeIo();
+    const done = runPyramidMonitor({ port: '/dev/fake', open: () => of(host) }, io);
+    await new Promise((r) => setTimeout(r, 50));
+    host.breakLine();
+    expect(await done).to.equal(1);
+  });
+
   it('decode: JSON per frame on stdout, bad lines on stderr, exit code 1', async () => {
     const { io, out, err } = fakeIo();
     const code = await runPyramidDecode(['02 08 10 7F 00 00 03 67', 'nonsense'], io);

@@ -99,16 +99,19 @@ export async function runPyramidSimulator(options: PyramidSimulatorCliOptions, i
   return 0;
 }
 
-/** Feed stdin lines to `handle` until it returns false or stdin ends. */
-function lines(io: CliIo, handle: (line: string) => boolean): Promise<void> {
+/** Feed stdin lines to `handle` until it returns false, stdin ends, or `stop$` completes. */
+function lines(io: CliIo, handle: (line: string) => boolean, stop$?: Observable<unknown>): Promise<void> {
   return new Promise((resolve, reject) => {
     let sub: Subscription | undefined = undefined;
+    let stopSub: Subscription | undefined = undefined;
     let done = false;
     const finish = (): void => {
       done = true;
       sub?.unsubscribe();
+      stopSub?.unsubscribe();
       resolve();
     };
+    stopSub = stop$?.subscribe({ complete: finish, error: finish });
     sub = io.stdinLines$.subscribe({
       next: (line) => {
         if (!done && !handle(line)) finish();
@@ -163,27 +166,33 @@ export async function runPyramidMonitor(options: PyramidMonitorOptions, io: CliI
     device.state$.subscribe((s) => print({ state: s }, `state ${s.status}`)),
     device.errors$.subscribe((e) => io.err(options.json ? jsonLine(e) : `warning: ${e.message}`)),
   ];
+  let failed = false;
+  subs.push(device.state$.subscribe((s) => (failed = s.status === 'error')));
   const report = (o: Observable<unknown>, what: string): void => {
     o.subscribe({ error: (e: unknown) => io.err(`${what}: ${e instanceof Error ? e.message : String(e)}`) });
   };
-  await lines(io, (line) => {
-    const [name = '', arg = ''] = line.trim().split(/\s+/);
-    if (name === 'quit' || name === 'q') return false;
-    if (name === 'stack') report(device.stack(), 'stack');
-    else if (name === 'return') report(device.returnBill(), 'return');
-    else if (name === 'mask') {
-      try {
-        report(device.setEnableMask(parseMask(arg)), 'mask');
-      } catch (e) {
-        io.err(e instanceof Error ? e.message : String(e));
-      }
-    } else if (name !== '') io.err(`commands: stack, return, mask <0x00-0x7F>, quit`);
-    return true;
-  });
+  await lines(
+    io,
+    (line) => {
+      const [name = '', arg = ''] = line.trim().split(/\s+/);
+      if (name === 'quit' || name === 'q') return false;
+      if (name === 'stack') report(device.stack(), 'stack');
+      else if (name === 'return') report(device.returnBill(), 'return');
+      else if (name === 'mask') {
+        try {
+          report(device.setEnableMask(parseMask(arg)), 'mask');
+        } catch (e) {
+          io.err(e instanceof Error ? e.message : String(e));
+        }
+      } else if (name !== '') io.err(`commands: stack, return, mask <0x00-0x7F>, quit`);
+      return true;
+    },
+    device.state$,
+  );
   for (const s of subs) s.unsubscribe();
   device.dispose();
   await firstValueFrom(transport.close(), { defaultValue: undefined });
-  return 0;
+  return failed ? 1 : 0;
 }
 
 /** Decode captured lines to JSON on stdout; bad lines go to stderr. Exit code 1 when any line was bad. */

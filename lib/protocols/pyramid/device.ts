@@ -165,12 +165,15 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
     if (r.ok) escrow = r.state;
   };
 
-  const onReply = (reply: Reply, sentMask: number, sentGen: number): void => {
+  const onReply = (reply: Reply, message: Unanswered): void => {
+    const { sentMask, sentGen } = message;
     const now = scheduler.now();
     const trusted = isTrusted(link);
     link = acceptReply(link, now);
     silentAttempts = 0;
-    const barcode = reply.subtype === 1 ? reply.barcode : undefined;
+    // An extended reply to a poll means the item in the transport is a ticket. The answer to a
+    // barcode query names the last ticket since power-up, which may not be the item now stacked.
+    const barcode = message.label === 'poll' && reply.subtype === 1 ? reply.barcode : undefined;
     const r = trackReply(track, reply.status, {
       device: ref,
       table: opts.bills,
@@ -202,7 +205,7 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
     return queue.send({ label: message.label, bytes: message.bytes, match }).pipe(
       tap((reply) => {
         slot.unanswered = undefined;
-        onReply(reply, message.sentMask, message.sentGen);
+        onReply(reply, message);
       }),
     );
   };

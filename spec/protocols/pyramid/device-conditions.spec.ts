@@ -100,6 +100,21 @@ describe('Pyramid device: conditions, reset, power-up', () => {
     expect(run.host.written.some((b) => b[2] === 0x70 || b[2] === 0x71)).to.equal(true);
   });
 
+  it('a barcode query answered with the Stacked bit of a bill still credits the bill', () => {
+    let barcode: string | undefined;
+    const run = runScenario({ untilMs: 6000, device: { barcode: true } }, (r) => {
+      r.at(1000, () => r.sim.insertBarcode('T1'));
+      r.at(3000, () => r.sim.insertBill(3));
+      // The bill is stacked at 4200; the query is the first message after it.
+      r.at(4150, () => r.device.queryBarcode().subscribe((b) => (barcode = b)));
+    });
+    const stackedReply = run.trace.find((t) => t.direction === 'rx' && t.time >= 4200);
+    expect(stackedReply?.name).to.equal('extended');
+    expect(barcode).to.equal('T1');
+    expect(credits(run).map((c) => c.money.amount)).to.deep.equal([500]);
+    expect(rawNames(run).filter((n) => n === 'ticket-stacked')).to.have.length(1);
+  });
+
   it('commands after dispose fail with DisposedError', () => {
     let error: unknown;
     const run = runScenario({ untilMs: 100 }, () => undefined);
