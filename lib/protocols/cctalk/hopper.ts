@@ -131,6 +131,19 @@ export function createCcTalkHopper(bus: CcTalkBus, options: CcTalkHopperOptions 
     return of(NO_SECURITY);
   };
 
+  /**
+   * Hoppers come back disabled after a power cut (163 register 1 bit 7). If
+   * the application wants the hopper enabled, switch it back on before paying.
+   */
+  const ensureEnabled$ = (): Observable<unknown> =>
+    defer(() =>
+      enabled
+        ? bus
+            .request(address, 'TEST_HOPPER')
+            .pipe(concatMap((t) => ((t.registers[0] ?? 0) & 0x80 ? enable$(true) : of(undefined))))
+        : of(undefined),
+    );
+
   /** Money paid so far: coins × coin value, or coins in the 'XXX' (no currency) code when the value is unknown. */
   const amountOf = (units: number, perUnit: Money | undefined): Money =>
     perUnit ? money(units * perUnit.amount, perUnit.currency) : money(units, 'XXX');
@@ -141,7 +154,7 @@ export function createCcTalkHopper(bus: CcTalkBus, options: CcTalkHopperOptions 
     status$: () => Observable<HopperStatus>,
     perUnit: () => Money | undefined,
   ): Observable<PayoutProgressEvent> =>
-    status$().pipe(
+    concat(ensureEnabled$().pipe(ignoreElements()), status$()).pipe(
       switchMap((before) =>
         securityBytes$().pipe(
           concatMap((sec) =>

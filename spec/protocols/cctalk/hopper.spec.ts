@@ -70,6 +70,17 @@ describe('ccTalk hopper over the simulator', () => {
     expect(h.sim.stats.paidOut).to.equal(10 - unpaid!);
   });
 
+  it('switches a hopper that lost power back on before paying', () => {
+    const h = createHarness({ coin: false, hopper: { coinIntervalMs: 50 } });
+    const hopper = createCcTalkHopper(h.bus, { scheduler: h.scheduler });
+    const progress: PayoutProgressEvent[] = [];
+    h.at(300, () => h.sim.powerCycle());
+    h.at(500, () => hopper.dispense(1).subscribe((p) => progress.push(p)));
+    h.runUntil(2000);
+    expect(progress[progress.length - 1]).to.deep.include({ type: 'dispensed' });
+    expect(h.host.written.filter((w) => w[3] === 164)).to.have.length(2);
+  });
+
   it('rejects a bad count with a typed error before writing', () => {
     const h = createHarness({ coin: false, hopper: {} });
     const hopper = createCcTalkHopper(h.bus, { scheduler: h.scheduler });

@@ -45,7 +45,10 @@ export function createCcTalkSimulator(
     }
     devices.set(d.address, d);
   }
-  const modeOf = (address: number): ChecksumMode => devices.get(address)?.mode ?? 'simple';
+  // Broadcasts (address 0) are read in CRC mode only when every device uses CRC.
+  const allCrc = [...devices.values()].every((d) => d.mode === 'crc16');
+  const modeOf = (address: number): ChecksumMode =>
+    devices.get(address)?.mode ?? (address === BROADCAST_ADDRESS && allCrc ? 'crc16' : 'simple');
 
   const overrides = new Set<SimReplyOverride>();
   const pending = new Set<Subscription>();
