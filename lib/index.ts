@@ -74,3 +74,12 @@ export type {
   HopperSecurity as CcTalkHopperSecurity,
   HopperStatus as CcTalkHopperStatus,
 } from './protocols/cctalk/index.js';
+export type { FrameTrace } from './operators/trace.js';
+export type { ExchangeEvent } from './operators/exchange.js';
+export {
+  EMPTY_LINK_STATS,
+  LATENCY_WINDOW,
+  linkStats,
+  type LatencySummary,
+  type LinkStats,
+} from './operators/stats.js';

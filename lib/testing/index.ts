@@ -34,3 +34,4 @@ export {
   type SimReply as CcTalkSimReply,
   type SimReplyOverride as CcTalkSimReplyOverride,
 } from '../protocols/cctalk/simulator/index.js';
+export * from './trace/index.js';
