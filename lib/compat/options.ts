@@ -3,7 +3,7 @@
  * an option name or a key of the wrong length is reported when the object is
  * built, not as a mysterious failure at the first key exchange.
  */
-import { InvalidArgumentError, OptionRangeError } from '../core/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { assertEsspAddress } from '../protocols/essp/framing.js';
 
 export interface SspOptions {
@@ -44,12 +44,15 @@ function ranged(name: keyof typeof SSP_OPTION_LIMITS, value: unknown): number {
   const { min, max } = SSP_OPTION_LIMITS[name];
   if (value === undefined) return SSP_OPTION_LIMITS[name].default;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new OptionRangeError(name, value, min, max, 'ms');
+    throw new InvalidArgumentError(
+      `SSP option '${name}' must be a whole number of milliseconds from ${min} to ${max}, got ${JSON.stringify(value) ?? typeof value}.`,
+      { option: name, value, min, max },
+    );
   }
   return value;
 }
 
-/** Validate the constructor options. Throws InvalidArgumentError (or OptionRangeError, a sibling). */
+/** Validate the constructor options. Throws InvalidArgumentError naming the option. */
 export function resolveSspOptions(options: unknown): ResolvedSspOptions {
   const o: Record<string, unknown> = options === undefined ? {} : (options as Record<string, unknown>);
   if (typeof o !== 'object' || o === null || Array.isArray(o)) {

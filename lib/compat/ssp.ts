@@ -70,7 +70,7 @@ export class SSP extends EventEmitter<SspEvents> {
   #opening = false;
   #polling: Subscription | undefined;
 
-  /** @throws InvalidArgumentError on an unknown option, a bad address or key; OptionRangeError on a bad time. */
+  /** @throws InvalidArgumentError on an unknown option, a bad address, key or time. */
   constructor(options?: SspOptions) {
     super();
     this.#options = resolveSspOptions(options);
