@@ -1,39 +1,131 @@
 /**
  * Entry point of the `cashwire` command. Subcommands register themselves in
- * ./commands; this file only builds the program and maps errors to exit codes.
+ * ./commands; this file builds the program, turns Ctrl-C into a clean stop,
+ * and maps errors to exit codes:
+ *
+ * - 0: done (also after `--help`, `--version`, or a stop by Ctrl-C);
+ * - 1: the device, the port or the protocol failed;
+ * - 2: bad usage (unknown command or option, a value out of range).
+ *
+ * An error prints one line, `cashwire: <what to do>`; the stack only when
+ * DEBUG is set.
  */
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { Observable, share } from 'rxjs';
 import { isCashwireError } from '../core/errors.js';
-import { registerDecodeCommand } from './commands/decode.js';
+import { createPyramidLineDecoder } from '../protocols/pyramid/decode-lines.js';
+import { processIo } from './io.js';
+import { registerDecodeCommand, registerDecoder } from './commands/decode.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerMonitorCommand } from './commands/monitor.js';
+import { type CliContext, registerSimulateCommand } from './commands/simulate.js';
 
 export const EXIT_OK = 0;
 export const EXIT_DEVICE = 1;
 export const EXIT_USAGE = 2;
 
-export function buildProgram(): Command {
+/** Error codes of typed errors that mean "the caller asked for something wrong", not a device fault. */
+const USAGE_CODES: ReadonlySet<string> = new Set([
+  'INVALID_ARGUMENT',
+  'OPTION_OUT_OF_RANGE',
+  'UNKNOWN_COMMAND',
+]);
+
+registerDecoder('pyramid', () => createPyramidLineDecoder());
+
+/**
+ * SIGINT / SIGTERM as a stream. While subscribed, the signals no longer kill
+ * the process: the running command stops and disposes its devices. Once the
+ * command has unsubscribed, a second Ctrl-C kills as usual.
+ */
+export const processStop$: Observable<NodeJS.Signals> = new Observable<NodeJS.Signals>((subscriber) => {
+  const on = (signal: NodeJS.Signals): void => subscriber.next(signal);
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return () => {
+    process.off('SIGINT', on);
+    process.off('SIGTERM', on);
+  };
+}).pipe(share());
+
+/** Commander's `error: ...` as `cashwire: ... (add --help for usage)` on one line. */
+function oneLine(text: string): string {
+  const message = text
+    .trim()
+    .replace(/^error:\s*/i, '')
+    .replace(/\s*\n\s*/g, ' ');
+  return `cashwire: ${message} (add --help for usage)\n`;
+}
+
+function version(): string {
+  try {
+    const pkg = createRequire(import.meta.url)('../../package.json') as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function buildProgram(ctx: CliContext): Command {
   const program = new Command('cashwire')
     .description('Drive and simulate cash devices (eSSP, ccTalk, Pyramid RS-232) over serial lines.')
+    .version(version())
+    // Subcommands registered below inherit these: usage errors throw instead of
+    // exiting, and print as one line in the same form as every other error.
     .exitOverride()
-    .showHelpAfterError();
-  registerDecodeCommand(program);
+    .configureOutput({
+      writeOut: (text) => ctx.io.out(text.replace(/\n$/, '')),
+      writeErr: (text) => ctx.io.err(text.replace(/\n$/, '')),
+      outputError: (text, write) => write(oneLine(text)),
+    })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  cashwire demo                                    every simulator in-process, money in and out
+  cashwire simulate essp --port /dev/pts/3         a virtual NV200 on one end of a pty pair
+  cashwire monitor essp --port /dev/pts/4 --json   watch it from the other end
+  echo "7F 80 01 11 65 82" | cashwire decode essp  read captured bytes
+
+Exit codes: 0 ok, 1 device or protocol error, 2 bad usage. Set DEBUG=1 for stack traces.`,
+    );
+  registerDemoCommand(program, ctx);
+  registerSimulateCommand(program, ctx);
+  registerMonitorCommand(program, ctx);
+  registerDecodeCommand(program, ctx.io);
   return program;
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+/** Exit code for an error that ended a command. */
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  if (isCashwireError(err) && USAGE_CODES.has(err.code)) return EXIT_USAGE;
+  return EXIT_DEVICE;
+}
+
+/** Run the command line; resolves with the exit code. `ctx` replaces the process's streams and signals. */
+export async function main(
+  argv: readonly string[],
+  ctx: Partial<Pick<CliContext, 'io' | 'stop$'>> = {},
+): Promise<number> {
+  const io = ctx.io ?? processIo;
+  let code: number | undefined;
+  const program = buildProgram({
+    io,
+    stop$: ctx.stop$ ?? processStop$,
+    done: (c) => (code = c),
+  });
   try {
     await program.parseAsync([...argv]);
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+    // `decode` reports through process.exitCode.
+    return code ?? (typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK);
   } catch (err) {
-    if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-    }
-    if (isCashwireError(err) && err.code === 'INVALID_ARGUMENT') {
-      console.error(`cashwire: ${err.message}`);
-      return EXIT_USAGE;
-    }
-    console.error(`cashwire: ${err instanceof Error ? err.message : String(err)}`);
-    if (process.env['DEBUG'] && err instanceof Error && err.stack) console.error(err.stack);
-    return EXIT_DEVICE;
+    const failure = exitCodeOf(err);
+    // Commander has already printed its own one-line message (or the help).
+    if (err instanceof CommanderError) return failure;
+    io.err(`cashwire: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env['DEBUG'] && err instanceof Error && err.stack) io.err(err.stack);
+    return failure;
   }
 }

@@ -1,0 +1,109 @@
+/**
+ * `cashwire monitor essp --port <path>`: connect to an eSSP unit (SYNC, key
+ * exchange, SETUP, ENABLE), then print its state changes and events until
+ * stopped (Ctrl-C). The port is opened once up front so a wrong path fails
+ * at once with advice; after that the device may reopen it by itself (a USB
+ * unit that resets comes back as a new port).
+ */
+import { type Observable, defer, endWith, firstValueFrom, ignoreElements, map, of, race } from 'rxjs';
+import { InvalidArgumentError } from '../../core/errors.js';
+import { formatMoney } from '../../core/money.js';
+import type { DeviceRef } from '../../core/events.js';
+import { ESSP_LINE } from '../../protocols/essp/context.js';
+import { createEsspDevice } from '../../protocols/essp/device/device.js';
+import type { EncryptionMode, EsspUnitInfo } from '../../protocols/essp/device/types.js';
+import { openSerialTransport } from '../../transport/serialport.js';
+import type { Transport } from '../../transport/transport.js';
+import type { CliIo } from '../io.js';
+import { clockStamp, eventLine, infoLine, outputStyle, problemLine, stateLine } from '../format.js';
+
+export type OpenTransport = (path: string) => Observable<Transport>;
+
+export interface EsspMonitorOptions {
+  readonly port: string;
+  /** 16 hex digits. */
+  readonly fixedKey?: string;
+  readonly address?: number;
+  readonly encryption?: EncryptionMode;
+  readonly json?: boolean;
+  /** Emits once to stop (SIGINT in the CLI). */
+  readonly stop$: Observable<unknown>;
+  /** Opens the port; tests pass one end of a memory pair. */
+  readonly open?: OpenTransport;
+  /** Stamp for pretty lines; default the time of day. */
+  readonly stamp?: () => string;
+}
+
+const openPort: OpenTransport = (path) => openSerialTransport(path, ESSP_LINE);
+
+/** Checked before anything is opened, so bad usage never touches the port. */
+export function parseFixedKey(text: string): string {
+  const hex = text.replace(/^0x/i, '');
+  if (!/^[0-9a-f]{16}$/i.test(hex)) {
+    throw new InvalidArgumentError(`--fixed-key takes 16 hex digits (e.g. 0123456701234567), got '${text}'.`);
+  }
+  return hex;
+}
+
+function describeUnit(u: EsspUnitInfo): string {
+  const values = u.channels.map((c) => formatMoney(c.value)).join(', ');
+  return (
+    `${u.unitTypeName} serial ${u.serialNumber} firmware ${u.firmware} protocol ${u.protocolVersion} ` +
+    `${u.encrypted ? 'encrypted' : 'NOT encrypted'}; channels ${values}`
+  );
+}
+
+/** Resolves with the exit code: 0 after a stop, 1 when the device ends in state 'error'. */
+export async function runEsspMonitor(options: EsspMonitorOptions, io: CliIo): Promise<number> {
+  const fixedKey = options.fixedKey === undefined ? undefined : parseFixedKey(options.fixedKey);
+  const open = options.open ?? openPort;
+  const style = outputStyle(options.json, io.isTty);
+  const stamp = options.stamp ?? ((): string => clockStamp());
+  const ref: DeviceRef = { protocol: 'essp', address: options.address ?? 0 };
+
+  // Fail fast on a wrong path; later opens (after a lost line) go through `open` again.
+  let first: Transport | undefined = await firstValueFrom(open(options.port));
+  const opener = defer(() => {
+    const t = first;
+    first = undefined;
+    return t === undefined ? open(options.port) : of(t);
+  });
+
+  const device = createEsspDevice(opener, {
+    ...(fixedKey !== undefined && { fixedKey }),
+    ...(options.address !== undefined && { address: options.address }),
+    ...(options.encryption !== undefined && { encryption: options.encryption }),
+  });
+  if (!style.json) io.out(`Connecting to the eSSP unit on ${options.port} (Ctrl-C to stop)...`);
+
+  let failure: Error | undefined;
+  const subs = [
+    device.state$.subscribe((s) => {
+      if (s.status === 'error') failure = s.error;
+      if (s.status !== 'disposed') io.out(stateLine(style, ref, s, stamp()));
+    }),
+    device.info$.subscribe((u) => io.out(infoLine(style, ref, { unit: u }, describeUnit(u), stamp()))),
+    device.events$.subscribe((e) => {
+      const line = eventLine(style, e, stamp());
+      if (line !== undefined) io.out(line);
+    }),
+    device.errors$.subscribe((p) => {
+      const line = problemLine(style, ref, p, stamp());
+      if (style.json) io.out(line);
+      else io.err(line);
+    }),
+  ];
+
+  // Ends on a stop request, or when the device gives up (its state stream completes after 'error').
+  await firstValueFrom(
+    race(options.stop$.pipe(map(() => undefined)), device.state$.pipe(ignoreElements(), endWith(undefined))),
+    { defaultValue: undefined },
+  );
+  for (const s of subs) s.unsubscribe();
+  device.dispose();
+  if (failure !== undefined) {
+    io.err(`cashwire: ${failure.message}`);
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,202 @@
+/**
+ * The `cashwire` command as users run it: a real process, real exit codes,
+ * real serial ports (socat ptys). The TypeScript entry runs through tsx so
+ * the tests never depend on a stale dist/ build.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { createPtyPair, type PtyPair } from '../helpers/pty.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ENTRY = ['--import', 'tsx', 'lib/cli/entry.ts'];
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function start(args: readonly string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
+  if (!('DEBUG' in env)) delete childEnv['DEBUG'];
+  return spawn(process.execPath, [...ENTRY, ...args], { cwd: ROOT, env: childEnv });
+}
+
+function run(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = start(args, env);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdin.end();
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Lines of a child's stdout as they come, with a way to wait for one that matches. */
+function lineWatcher(child: ChildProcessWithoutNullStreams) {
+  const lines: string[] = [];
+  let buffer = '';
+  const waiters: { test: (l: string) => boolean; resolve: (l: string) => void }[] = [];
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const parts = buffer.split('\n');
+    buffer = parts.pop() ?? '';
+    for (const line of parts) {
+      lines.push(line);
+      for (const w of [...waiters]) {
+        if (w.test(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    }
+  });
+  return {
+    lines,
+    waitFor(test: (l: string) => boolean, ms: number, what: string): Promise<string> {
+      const seen = lines.find(test);
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no ${what} within ${ms} ms; got:\n${lines.join('\n')}`)),
+          ms,
+        );
+        waiters.push({
+          test,
+          resolve: (l) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        });
+      });
+    },
+  };
+}
+
+function exited(child: ChildProcessWithoutNullStreams, ms: number): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`process did not exit within ${ms} ms`)), ms);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+const jsonLines = (text: string): Record<string, unknown>[] =>
+  text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('cashwire command', function () {
+  this.timeout(60_000);
+
+  describe('usage and exit codes', () => {
+    let help: Run;
+    let unknown: Run;
+    before(async () => {
+      // Independent processes: start them together to keep the suite quick.
+      [help, unknown] = await Promise.all([run(['--help']), run(['bogus'])]);
+    });
+
+    it('--help lists every subcommand with examples and exits 0', () => {
+      expect(help.code).to.equal(0);
+      for (const name of ['demo', 'simulate', 'monitor', 'decode']) {
+        expect(help.stdout).to.match(new RegExp(`^  ${name}\\b`, 'm'));
+      }
+      expect(help.stdout).to.include('Examples:');
+    });
+
+    it('an unknown command exits 2 with one line', () => {
+      expect(unknown.code).to.equal(2);
+      expect(unknown.stderr).to.equal("cashwire: unknown command 'bogus' (add --help for usage)\n");
+      expect(unknown.stdout).to.equal('');
+    });
+  });
+
+  describe('demo', () => {
+    it('--json: credits arrive early and add up to what the simulators accepted', async () => {
+      const child = start(['demo', '--duration', '3', '--json']);
+      const started: number[] = [];
+      let firstCreditAt: number | undefined;
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        if (started.length === 0) started.push(Date.now());
+        if (firstCreditAt === undefined && c.toString().includes('"type":"credit"'))
+          firstCreditAt = Date.now();
+        out += c.toString();
+      });
+      child.stdin.end();
+      const code = await exited(child, 30_000);
+      expect(code).to.equal(0);
+
+      const lines = jsonLines(out);
+      const credits = lines.filter((l) => l['type'] === 'credit') as {
+        device: { protocol: string };
+        money: { amount: number; currency: string };
+      }[];
+      const tally = lines.at(-1) as {
+        type: string;
+        agree: boolean;
+        protocols: { protocol: string; simulator: Record<string, number> }[];
+      };
+      expect(tally.type).to.equal('tally');
+      expect(tally.agree).to.equal(true);
+      const sim = (p: string) => tally.protocols.find((x) => x.protocol === p)!.simulator;
+      const of = (p: string) => credits.filter((c) => c.device.protocol === p);
+
+      const esspTotal = of('essp').reduce((s, c) => s + c.money.amount, 0);
+      expect(of('essp').length).to.be.greaterThan(0);
+      expect(esspTotal).to.equal(sim('essp')['creditedValue']);
+      expect(of('essp').length).to.equal(sim('essp')['accepted']! + sim('essp')['stored']!);
+      expect(of('cctalk').length).to.be.greaterThan(0).and.equal(sim('cctalk')['accepted']);
+      expect(of('pyramid').length).to.be.greaterThan(0).and.equal(sim('pyramid')['accepted']);
+      // Raw protocol events are part of JSON output.
+      expect(lines.some((l) => l['type'] === 'raw')).to.equal(true);
+      // Money shows up within the first seconds of the demo.
+      expect(firstCreditAt! - started[0]!).to.be.lessThan(3000);
+    });
+  });
+
+  describe('simulate essp + monitor essp over a socat pty pair', () => {
+    let pty: PtyPair | undefined;
+    const children: ChildProcessWithoutNullStreams[] = [];
+
+    afterEach(async () => {
+      for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      await pty?.close();
+      pty = undefined;
+    });
+
+    it('a note inserted on the simulator shows as a credit line; both stop cleanly on SIGINT', async () => {
+      pty = await createPtyPair();
+      const sim = start(['simulate', 'essp', '--port', pty.a, '--device', 'nv200']);
+      const mon = start(['monitor', 'essp', '--port', pty.b, '--json']);
+      children.push(sim, mon);
+      const simOut = lineWatcher(sim);
+      const monOut = lineWatcher(mon);
+
+      await simOut.waitFor((l) => l.includes("type 'help'"), 20_000, 'simulator banner');
+      await monOut.waitFor((l) => l.includes('"status":"enabled"'), 20_000, 'enabled state');
+      sim.stdin.write('insert 3\n');
+      const line = await monOut.waitFor((l) => l.includes('"type":"credit"'), 5_000, 'credit line');
+      expect(JSON.parse(line)).to.deep.include({
+        type: 'credit',
+        kind: 'note',
+        channel: 3,
+        money: { amount: 2000, currency: 'EUR' },
+      });
+
+      mon.kill('SIGINT');
+      sim.kill('SIGINT');
+      expect(await exited(mon, 5_000)).to.equal(0);
+      expect(await exited(sim, 5_000)).to.equal(0);
+    });
+  });
+});
