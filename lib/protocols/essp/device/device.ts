@@ -148,14 +148,14 @@ export function createEsspDevice(target: EsspDeviceTarget, options: EsspDeviceOp
     let reset = false;
     for (const e of reply.events) {
       if (isUnvaluedCredit(e)) {
+        // Never invented, never silent: the raw event carries it, errors$ says what to check.
         errors.next(
           new DeviceError(
             'POLL',
             'OK',
-            'A note was credited on a channel the SETUP_REQUEST table does not list.',
-            {
-              event: e,
-            },
+            `${e.event} reported a note whose value is unknown (not in the SETUP_REQUEST channel table); ` +
+              'credit it by hand from the raw event and check the dataset.',
+            { event: e },
           ),
         );
       }

@@ -48,6 +48,15 @@ export const NORMALIZE: Rules = {
           money: e.value,
           ...(e.channel > 0 && { channel: e.channel }),
         },
+  // A note that had been validated but not yet credited when the power failed and
+  // that the unit cleared into its cashbox at power-up: the money is in the
+  // cashbox, so it is a credit. (A note already credited is finished silently.
+  // The manuals do not say this in so many words; the simulator follows the
+  // same reading.) Channel 0 means the unit does not know which note it was.
+  NOTE_CLEARED_TO_CASHBOX: (e, device) =>
+    e.value === undefined || e.channel === 0
+      ? undefined
+      : { type: 'credit', device, kind: 'note', money: e.value, channel: e.channel },
   READ_NOTE: (e, device) =>
     e.channel > 0 || e.value !== undefined
       ? {
@@ -103,7 +112,7 @@ export function rawEvent(e: EsspEvent, device: DeviceRef): DeviceEvent {
 
 /** A credit the device reported whose value is not known (channel missing from the SETUP table). */
 export function isUnvaluedCredit(e: EsspEvent): boolean {
-  return e.event === 'CREDIT_NOTE' && e.value === undefined;
+  return (e.event === 'CREDIT_NOTE' || e.event === 'NOTE_CLEARED_TO_CASHBOX') && e.value === undefined;
 }
 
 /** The raw event, then its normalized meaning when the table has one. */

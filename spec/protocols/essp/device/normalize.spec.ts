@@ -42,6 +42,12 @@ describe('eSSP event normalization', () => {
     expect(out[0]).to.deep.include({ name: 'CREDIT_NOTE' });
   });
 
+  it('credits a note cleared into the cashbox at power-up (known channel only)', () => {
+    expect(cash('E2 03 E2 00', validator)).to.deep.equal([
+      { type: 'credit', kind: 'note', money: eur(2000), channel: 3 },
+    ]);
+  });
+
   it('does not invent a credit for a channel outside the table', () => {
     expect(cash('EE 09', validator)).to.deep.equal([]);
   });
