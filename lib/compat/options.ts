@@ -40,12 +40,16 @@ const FIXED_KEY = /^[0-9a-fA-F]{16}$/;
 /** A frame lost on the line is resent after this long (ITL's host uses 1 s), within `timeout`. */
 const ATTEMPT_MS = 1000;
 
+function shown(value: unknown): string {
+  return typeof value === 'number' ? String(value) : typeof value === 'string' ? `'${value}'` : typeof value;
+}
+
 function ranged(name: keyof typeof SSP_OPTION_LIMITS, value: unknown): number {
   const { min, max } = SSP_OPTION_LIMITS[name];
   if (value === undefined) return SSP_OPTION_LIMITS[name].default;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidArgumentError(
-      `SSP option '${name}' must be a whole number of milliseconds from ${min} to ${max}, got ${JSON.stringify(value) ?? typeof value}.`,
+      `SSP option '${name}' must be a whole number of milliseconds from ${min} to ${max}, got ${shown(value)}.`,
       { option: name, value, min, max },
     );
   }
