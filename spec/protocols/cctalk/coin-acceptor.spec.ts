@@ -83,6 +83,35 @@ describe('ccTalk coin acceptor over the simulator', () => {
     expect(h.sim.stats).to.include({ accepted: 2, rejected: 0, resets: 1 });
   });
 
+  it('reset() restarts the acceptor: nothing is credited again and acceptance resumes', () => {
+    const h = createHarness();
+    const acceptor = createCcTalkCoinAcceptor(h.bus, { scheduler: h.scheduler });
+    const { events } = h.collect(acceptor);
+    h.at(1000, () => h.sim.insertCoin(4));
+    h.at(1500, () => acceptor.reset().subscribe());
+    h.at(2500, () => h.sim.insertCoin(5));
+    h.runUntil(3500);
+    expect(events.filter((e) => e.type === 'device-reset')).to.have.length(1);
+    expect(credits(events)).to.deep.equal([10, 20]);
+  });
+
+  it('keeps trying to connect while the acceptor is silent, reporting each failure', () => {
+    const h = createHarness({ coin: false });
+    const acceptor = createCcTalkCoinAcceptor(h.bus, { scheduler: h.scheduler });
+    const { errors } = h.collect(acceptor);
+    const states: DeviceState[] = [];
+    acceptor.state$.subscribe((s) => states.push(s));
+    h.runUntil(5000);
+    expect(states.slice(0, 3)).to.deep.equal([
+      { status: 'connecting', attempt: 1 },
+      { status: 'connecting', attempt: 2 },
+      { status: 'connecting', attempt: 3 },
+    ]);
+    expect(errors[0]).to.have.property('code', 'COMMAND_TIMEOUT');
+    acceptor.dispose();
+    expect(states[states.length - 1]).to.deep.equal({ status: 'disposed' });
+  });
+
   it('reports rejects and jams as normalized and raw events', () => {
     const h = createHarness();
     const acceptor = createCcTalkCoinAcceptor(h.bus, { scheduler: h.scheduler, inhibitMask: 0x00ff & ~0x80 });
