@@ -127,10 +127,12 @@ function stackEvents(s: PyramidStatus, ctx: TrackContext, captured: number): Dev
 
 /** Index to remember for the note now in the transport (0 clears it). */
 function nextCaptured(s: PyramidStatus, prev: PyramidStatus | undefined, captured: number): number {
-  if (s.stacked || s.returned || s.rejected) return 0;
-  if (s.accepting && !(prev?.accepting ?? false)) return s.noteIndex;
-  if ((s.accepting || s.escrowed || s.stacking) && s.noteIndex !== 0) return s.noteIndex;
-  return captured;
+  if (s.accepting || s.escrowed || s.stacking) {
+    if (s.noteIndex !== 0) return s.noteIndex;
+    if (s.accepting && !(prev?.accepting ?? false)) return 0; // a new note starts
+    return captured;
+  }
+  return s.stacked || s.returned || s.rejected ? 0 : captured;
 }
 
 export interface TrackResult {

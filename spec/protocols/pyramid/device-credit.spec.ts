@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { filter, map } from 'rxjs';
 import type { DeviceEvent, RawEvent } from '../../../lib/core/events.js';
 import { deframe } from '../../../lib/operators/deframe.js';
@@ -168,6 +169,40 @@ describe('Pyramid device: credit exactly once', () => {
     });
     expect(run.sim.stats.accepted).to.equal(10);
     expect(credits(run)).to.have.length(10);
+  });
+
+  it('property: whatever replies are lost or corrupted, credits equal the bills the unit stacked', function () {
+    this.timeout(20_000);
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('ok', 'ok', 'ok', 'drop', 'corrupt'), { minLength: 20, maxLength: 200 }),
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        (faults, bills, escrow) => {
+          const run = runScenario(
+            { untilMs: 4000 + bills.length * 3000, device: { escrow, onEscrow: () => 'stack' } },
+            (r) => {
+              let n = 0;
+              r.sim.override(({ reply }) => {
+                const f = faults[n++ % faults.length];
+                if (f === 'drop') return 'silent';
+                if (f === 'corrupt') {
+                  const bad = reply.slice();
+                  bad[3] = bad[3]! ^ 0x10; // flips Stacked; the checksum no longer matches
+                  return bad;
+                }
+                return undefined;
+              });
+              bills.forEach((b, i) => r.at(1000 + i * 3000, () => r.sim.insertBill(b)));
+            },
+          );
+          const stacked = run.sim.stats.accepted;
+          expect(credits(run)).to.have.length(stacked);
+          expect(stacked).to.be.at.most(bills.length);
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 
   it('simulator: busy silence while reading and stacking is tolerated without a link-down', () => {

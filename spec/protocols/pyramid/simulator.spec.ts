@@ -134,6 +134,8 @@ describe('Pyramid simulator', () => {
       b.at(600, () => b.sim.insertBill(2));
       b.at(1500, () => states.push(primaryState(status(b.send(poll(1, { escrow: true }))[0]))));
       b.at(1600, () => states.push(primaryState(status(b.send(poll(0, { escrow: true, stack: true }))[0]))));
+      b.at(2300, () => b.send(poll(1, { escrow: true }))); // Idle + Stacked
+      b.at(2400, () => b.send(poll(0, { escrow: true }))); // acknowledged: the bezel takes notes again
       b.at(2500, () => b.sim.insertBill(3));
       b.at(3500, () => states.push(primaryState(status(b.send(poll(1, { escrow: true }))[0]))));
       b.at(3600, () => states.push(primaryState(status(b.send(poll(0, { escrow: true, return: true }))[0]))));
@@ -144,6 +146,20 @@ describe('Pyramid simulator', () => {
     });
     expect(states).to.deep.equal(['escrowed', 'stacking', 'escrowed', 'returning']);
     expect(stats).to.deep.include({ inserted: 2, accepted: 1, returned: 1 });
+  });
+
+  it('takes no new item until the host has seen the outcome of the last one', () => {
+    const taken: boolean[] = [];
+    bench({}, (b) => {
+      b.at(500, () => b.send(poll(0)));
+      b.at(600, () => b.sim.insertBill(1));
+      b.at(2000, () => taken.push(b.sim.insertBill(2))); // stacked, not yet reported
+      b.at(2100, () => b.send(poll(1))); // reply carries Stacked
+      b.at(2200, () => taken.push(b.sim.insertBill(2))); // not yet acknowledged
+      b.at(2300, () => b.send(poll(0))); // new ack: delivered
+      b.at(2400, () => taken.push(b.sim.insertBill(2)));
+    });
+    expect(taken).to.deep.equal([false, false, true]);
   });
 
   it('returns an escrowed note when no host message comes for 5 s', () => {

@@ -154,8 +154,13 @@ export function createPyramidSimulator(
     } else startStacking();
   };
 
+  /** The outcome of the previous item (Stacked, Returned, Rejected) has not reached the host yet. */
+  const outcomePending = (): boolean =>
+    pending.has('stacked') || pending.has('returned') || pending.has('rejected');
+
   const insert = (index: number, text: string | undefined): boolean => {
-    if (phase !== 'idle' || jammed) return false;
+    // One outcome at a time: a Stacked event and a new note in escrow would share one note-index field.
+    if (phase !== 'idle' || jammed || outcomePending()) return false;
     stats.inserted += 1;
     ticket = text;
     if (text !== undefined) lastBarcode = text;
@@ -197,7 +202,7 @@ export function createPyramidSimulator(
   /** A host message with a new ack: act on it. */
   const apply = (frame: PyramidFrame): void => {
     for (const e of delivered) pending.delete(e);
-    if (delivered.has('stacked')) {
+    if (delivered.has('stacked') && phase === 'idle') {
       noteIndex = 0; // the stacked note's index goes with its event
       ticket = undefined;
     }
