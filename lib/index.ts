@@ -18,6 +18,7 @@ export type {
   EsspCommandReply,
   EsspDevice,
   EsspDeviceOptions,
+  EsspDeviceTarget,
   EsspLevel,
   EsspModel,
   EsspRoute,

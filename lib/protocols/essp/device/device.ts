@@ -81,6 +81,16 @@ function endsConnection(e: unknown): boolean {
 
 const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/**
+ * Create an eSSP device and start it: connect, then poll until dispose().
+ *
+ * `target` is a Transport, an opener (`Observable<Transport>`, reopened after
+ * the line is lost), or `{ bus }` to share one line between addresses (a
+ * validator at 0x00 and a SMART Hopper at 0x10). Subscribe to `events$` in the
+ * same tick: the device starts on its scheduler, not inside this call.
+ *
+ * @throws OptionRangeError / InvalidArgumentError for options out of range.
+ */
 export function createEsspDevice(target: EsspDeviceTarget, options: EsspDeviceOptions = {}): EsspDevice {
   const o = resolveOptions(options);
   const shared = !isObservable(target) && 'bus' in target ? target.bus : undefined;
