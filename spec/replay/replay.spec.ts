@@ -157,6 +157,15 @@ describe('replay failures', () => {
     expect(creditAmounts(out.events)).to.deep.equal([]);
   });
 
+  it('an encrypted trace does not replay with another host random source: the key exchange diverges', () => {
+    const records = load('essp/smart-payout-encrypted-payout.jsonl');
+    const out = replayInto(records, essp({ encryption: 'required', random: seededRandom(1) }));
+    expect(out.error).to.be.instanceOf(TraceMismatchError);
+    const line = (out.error as TraceMismatchError).line;
+    // The host draws the generator and modulus primes first, so the very first key step differs.
+    expect(records.find((r) => r.line === line)?.name).to.equal('SET_GENERATOR');
+  });
+
   it('a trace cut short fails when the driver writes past its end', () => {
     const records = load(fixture).slice(0, 20);
     // Keep the driver running after the last record: its next write has nothing to match.

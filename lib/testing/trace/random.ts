@@ -1,22 +1,14 @@
 /**
- * A seeded byte source for tests and replays. An encrypted eSSP session draws
- * random bytes for its Diffie-Hellman numbers and packet packing; a replay
- * can only match the recorded bytes if the host draws the same ones, so a
- * recording and its replay pass the same `seededRandom(seed)` as the device's
- * `random` option. Never use it outside tests: it is predictable by design.
+ * A seeded byte source for an eSSP device's `random` option. An encrypted
+ * session draws random bytes for its Diffie-Hellman number and for packet
+ * packing; a replay can only match the recorded bytes if the host draws the
+ * same ones, so a recording and its replay pass the same `seededRandom(seed)`.
+ * Never use it outside tests: it is predictable by design.
  */
+import { createRandom } from '../random.js';
 
-/** Fills each buffer from a xorshift32 sequence started at `seed` (any non-zero 32-bit integer). */
+/** Fills each buffer from the seeded generator of `createRandom(seed)`. */
 export function seededRandom(seed: number): (out: Uint8Array) => void {
-  let s = seed >>> 0 || 0x9e3779b9;
-  return (out) => {
-    for (let i = 0; i < out.length; i++) {
-      s ^= s << 13;
-      s >>>= 0;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
-      out[i] = s & 0xff;
-    }
-  };
+  const random = createRandom(seed);
+  return (out) => out.set(random.bytes(out.length));
 }
