@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
-import { bytes, concatBytes, toHex } from '../../../lib/core/bytes.js';
+import { bytes, concatBytes, toHex, u64le } from '../../../lib/core/bytes.js';
 import type { Diagnostic } from '../../../lib/core/diagnostics.js';
 import {
   CommandTimeoutError,
@@ -257,6 +257,22 @@ describe('eSSP session', () => {
       await lastValueFrom(session.negotiateKey());
       await lastValueFrom(session.send('POLL'));
       expect(traces.slice(-2).map((t) => t.plainHex)).to.deep.equal(['07', 'F0 E8']);
+    });
+
+    it('never puts key material in traces or diagnostics, even with traceDecrypted', async () => {
+      const [host, port] = createMemoryPair();
+      const device = createFakeDevice(port, { 0x07: () => bytes(OK, 0xee, 0x01) });
+      const bus = createEsspBus(host, { timeoutMs: 50, attempts: 2 });
+      const session = bus.session(0, { traceDecrypted: true });
+      const seen: unknown[] = [];
+      session.trace$.subscribe((t) => seen.push(t));
+      session.diagnostics$.subscribe((d) => seen.push(d));
+      await lastValueFrom(session.negotiateKey());
+      await lastValueFrom(session.send('POLL'));
+      const text = JSON.stringify(seen);
+      expect(text).to.contain('plainHex');
+      expect(text).to.not.contain('67 45 23 01 67 45 23 01');
+      expect(text).to.not.contain(toHex(u64le(device.negotiated!)));
     });
 
     it('KEY_NOT_SET drops the key and calls the hook', async () => {

@@ -45,6 +45,8 @@ export interface FakeDevice {
   /** Forget the key, flags and cache, as after a power cycle. */
   reset(): void;
   readonly encrypted: boolean;
+  /** The last negotiated key (for redaction checks). */
+  readonly negotiated: bigint | undefined;
   handlers: Record<number, Handler>;
 }
 
@@ -68,6 +70,7 @@ export function createFakeDevice(
   let generator: bigint | undefined;
   let modulus: bigint | undefined;
   let drop = 0;
+  let negotiated: bigint | undefined;
 
   const builtIn: Record<number, Handler> = {
     0x11: () => bytes(OK),
@@ -84,6 +87,7 @@ export function createFakeDevice(
       if (generator === undefined || modulus === undefined) return bytes(0xf8);
       const hostInter = readU64le(c, 1);
       const key = sharedSecret(hostInter, DEVICE_EXPONENT, modulus);
+      negotiated = key;
       crypto?.dispose();
       crypto = createDeviceCrypto(encryptionKey(parseFixedKey(options.fixedKey ?? '0123456701234567'), key));
       return concatBytes(bytes(OK), u64le(intermediateKey(generator, modulus, DEVICE_EXPONENT)));
@@ -105,6 +109,9 @@ export function createFakeDevice(
     },
     get encrypted() {
       return crypto !== undefined;
+    },
+    get negotiated() {
+      return negotiated;
     },
   };
 
