@@ -3,7 +3,9 @@
  * option checks, result shapes, what is refused before anything is written,
  * the device's refusals resolving with their status, polling and close.
  */
+import { format } from 'node:util';
 import { expect } from 'chai';
+import createDebug from 'debug';
 import {
   DisposedError,
   EncryptionRequiredError,
@@ -96,6 +98,34 @@ describe('compat: SSP', () => {
         expect(JSON.stringify(e)).to.not.contain('secret');
         expect((e as Error).message).to.not.contain('secret');
       }
+    });
+  });
+
+  describe('debug option', () => {
+    const saved = createDebug.log;
+    afterEach(() => {
+      createDebug.log = saved;
+    });
+
+    it('debug: true logs commands and frames under cashwire:compat, debug: false does not', async () => {
+      const lines: string[] = [];
+      createDebug.log = (...args: unknown[]) => void lines.push(format(...args));
+      for (const debug of [true, false]) {
+        const [host, line] = createMemoryPair();
+        const sim = createEsspSimulator(line, { profile: 'NV9USB' });
+        const ssp = new SSP({ debug });
+        await ssp.open(host);
+        await ssp.command('GET_SERIAL_NUMBER');
+        await ssp.close();
+        sim.dispose();
+        if (debug) {
+          expect(lines.join('\n')).to.contain('cashwire:compat').and.contain('command GET_SERIAL_NUMBER');
+          expect(lines.some((l) => /tx GET_SERIAL_NUMBER/.test(l))).to.equal(true);
+          lines.length = 0;
+        }
+      }
+      // Without DEBUG in the environment the second instance stays quiet.
+      if (process.env['DEBUG'] === undefined) expect(lines).to.deep.equal([]);
     });
   });
 
