@@ -368,7 +368,7 @@ describe('eSSP session', () => {
             expect(delivered).to.deep.equal(drops.map((_, i) => i + 1));
           },
         ),
-        { numRuns: 50 },
+        { numRuns: 25 },
       );
     });
   });
