@@ -7,7 +7,7 @@ import { fromHex } from '../../core/bytes.js';
 import { InvalidArgumentError, isCashwireError } from '../../core/errors.js';
 import { SecretKey } from '../../protocols/essp/crypto/key.js';
 import { createEsspLineDecoder } from '../../protocols/essp/decode-lines.js';
-import { parseByteLine, type ByteRadix } from '../byte-lines.js';
+import { parseByteLine, type ByteRadix } from '../../core/byte-lines.js';
 import { jsonLine, processIo, readLines, type CliIo } from '../io.js';
 
 export interface LineDecoder {

@@ -9,7 +9,7 @@
  * Pyramid request only a command byte (and maybe data).
  */
 import { toHex } from '../../core/bytes.js';
-import { parseByteLine, type ByteRadix } from '../../cli/byte-lines.js';
+import { parseByteLine, type ByteRadix } from '../../core/byte-lines.js';
 import { indexesFromMask } from './bills.js';
 import { decodeExtendedReply } from './extended.js';
 import { decodeHostPoll, splitFrames, PyramidMessageType, type PyramidFrame } from './framing.js';

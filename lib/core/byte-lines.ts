@@ -7,7 +7,7 @@
  * all three-digit numbers, or any token over two digits, mean decimal;
  * otherwise two-character tokens are hex.
  */
-import { InvalidArgumentError } from '../core/errors.js';
+import { InvalidArgumentError } from './errors.js';
 
 export type ByteRadix = 'hex' | 'dec' | 'auto';
 

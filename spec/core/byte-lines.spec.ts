@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseByteLine } from '../../lib/cli/byte-lines.js';
+import { parseByteLine } from '../../lib/core/byte-lines.js';
 import { InvalidArgumentError } from '../../lib/core/errors.js';
 
 const list = (b: Uint8Array): number[] => Array.from(b);
