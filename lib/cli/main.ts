@@ -12,7 +12,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { Observable, share } from 'rxjs';
+import { type Observable, ReplaySubject } from 'rxjs';
 import { isCashwireError } from '../core/errors.js';
 import { createPyramidLineDecoder } from '../protocols/pyramid/decode-lines.js';
 import { processIo } from './io.js';
@@ -35,19 +35,30 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
 registerDecoder('pyramid', () => createPyramidLineDecoder());
 
 /**
- * SIGINT / SIGTERM as a stream. While subscribed, the signals no longer kill
- * the process: the running command stops and disposes its devices. Once the
- * command has unsubscribed, a second Ctrl-C kills as usual.
+ * SIGINT / SIGTERM while a command runs. The first one asks the command to
+ * stop (it disposes its devices and closes its port); the request is
+ * remembered, so a command still opening its port stops as soon as it
+ * listens. A second one ends the process at once (exit 130).
  */
-export const processStop$: Observable<NodeJS.Signals> = new Observable<NodeJS.Signals>((subscriber) => {
-  const on = (signal: NodeJS.Signals): void => subscriber.next(signal);
+export function watchStopSignals(): { readonly stop$: Observable<NodeJS.Signals>; release(): void } {
+  const stop = new ReplaySubject<NodeJS.Signals>(1);
+  let count = 0;
+  const on = (signal: NodeJS.Signals): void => {
+    count += 1;
+    if (count > 1) process.exit(130);
+    stop.next(signal);
+  };
   process.on('SIGINT', on);
   process.on('SIGTERM', on);
-  return () => {
-    process.off('SIGINT', on);
-    process.off('SIGTERM', on);
+  return {
+    stop$: stop.asObservable(),
+    release: () => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      stop.complete();
+    },
   };
-}).pipe(share());
+}
 
 /** Commander's `error: ...` as `cashwire: ... (add --help for usage)` on one line. */
 function oneLine(text: string): string {
@@ -56,6 +67,16 @@ function oneLine(text: string): string {
     .replace(/^error:\s*/i, '')
     .replace(/\s*\n\s*/g, ' ');
   return `cashwire: ${message} (add --help for usage)\n`;
+}
+
+/** `cashwire demo --json | head` closes the pipe early: that ends the command, it is not an error. */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(EXIT_OK);
+      throw e;
+    });
+  }
 }
 
 function version(): string {
@@ -110,10 +131,12 @@ export async function main(
   ctx: Partial<Pick<CliContext, 'io' | 'stop$'>> = {},
 ): Promise<number> {
   const io = ctx.io ?? processIo;
+  if (ctx.io === undefined) quietOnClosedPipe();
+  const signals = ctx.stop$ === undefined ? watchStopSignals() : undefined;
   let code: number | undefined;
   const program = buildProgram({
     io,
-    stop$: ctx.stop$ ?? processStop$,
+    stop$: ctx.stop$ ?? signals!.stop$,
     done: (c) => (code = c),
   });
   try {
@@ -127,5 +150,7 @@ export async function main(
     io.err(`cashwire: ${err instanceof Error ? err.message : String(err)}`);
     if (process.env['DEBUG'] && err instanceof Error && err.stack) io.err(err.stack);
     return failure;
+  } finally {
+    signals?.release();
   }
 }

@@ -99,6 +99,7 @@ interface Rig {
 
 const STEP_TIMEOUT_MS = 6000;
 const SETTLE_MS = 4000;
+const FIRST_GAP_MS = 100;
 
 const enabled = (w: Watched): Observable<unknown> =>
   w.state$.pipe(
@@ -124,9 +125,10 @@ function steps(
   gapMs: number,
   list: readonly (() => Observable<unknown>)[],
 ): Observable<unknown> {
-  return concat(
-    ...list.map((s) => defer(() => (more() ? concat(timer(gapMs).pipe(ignoreElements()), defer(s)) : EMPTY))),
-  );
+  // The first step starts almost at once: the demo should show money within its first seconds.
+  const pause = (i: number): Observable<never> =>
+    timer(i === 0 ? FIRST_GAP_MS : gapMs).pipe(ignoreElements());
+  return concat(...list.map((s, i) => defer(() => (more() ? concat(pause(i), defer(s)) : EMPTY))));
 }
 
 const creditOf = (w: Watched): Observable<unknown> => w.events$.pipe(filter(isCredit));
@@ -378,6 +380,7 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
     { defaultValue: undefined },
   );
 
+  if (stopped && !style.json) io.out('(stopped)');
   const results = checks();
   for (const s of watching) s.unsubscribe();
   for (const r of rigs) r.dispose();
