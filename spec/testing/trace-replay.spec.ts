@@ -54,7 +54,7 @@ function bench(records: readonly FrameTrace[], options: Omit<ReplayOptions, 'sch
   });
   replay.finished().subscribe({
     complete: () => finished.push(`${t()} done`),
-    error: (e: TraceMismatchError) => finished.push(`${t()} ${e.code}`),
+    error: (e: TraceMismatchError | TraceUnconsumedError) => finished.push(`${t()} ${e.code}`),
   });
   return {
     scheduler,
@@ -210,6 +210,25 @@ describe('replay transport', () => {
     b.scheduler.flush();
     expect(b.seen).to.deep.equal(['15 B1', '16 complete']);
     expect(b.writes).to.deep.equal(['10 ok', '20 TRANSPORT_ERROR']);
+  });
+
+  it('closing with records left makes finished() fail with TraceUnconsumedError', () => {
+    const b = bench(TRACE);
+    b.write(10, 'A1');
+    b.scheduler.schedule(() => b.replay.close().subscribe(), 30);
+    b.scheduler.flush();
+    expect(b.finished).to.deep.equal(['30 TRACE_UNCONSUMED']);
+    expect(b.replay.failure).to.equal(undefined);
+    expect((caught(() => b.replay.assertConsumed()) as TraceUnconsumedError).line).to.equal(4);
+  });
+
+  it('closing after the last record keeps the replay successful', () => {
+    const b = bench(TRACE.slice(0, 3));
+    b.write(10, 'A1');
+    b.scheduler.schedule(() => b.replay.close().subscribe(), 30);
+    b.scheduler.flush();
+    expect(b.finished).to.deep.equal(['17 done']);
+    expect(caught(() => b.replay.assertConsumed())).to.equal(undefined);
   });
 
   it('rejects a record whose hex is not hex when created', () => {

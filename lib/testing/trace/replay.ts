@@ -54,7 +54,10 @@ export interface ReplayTransport extends Transport {
   readonly unexpectedWrites: readonly string[];
   /** The divergence that ended a strict replay, if any. */
   readonly failure: TraceMismatchError | undefined;
-  /** Completes once every record is consumed; errors with the TraceMismatchError of a failed replay. */
+  /**
+   * Completes once every record is consumed. Errors with the TraceMismatchError of a
+   * failed replay, or with TraceUnconsumedError if the transport is closed with records left.
+   */
   finished(): Observable<void>;
   /** Throws the replay's TraceMismatchError, or TraceUnconsumedError if records remain. */
   assertConsumed(): void;
@@ -95,6 +98,7 @@ export function createReplayTransport(
   let started = false;
   let closed = false;
   let failure: TraceMismatchError | undefined;
+  let closedEarly: TraceUnconsumedError | undefined;
   const unexpected: string[] = [];
   /** 'running' until every record is consumed or the replay fails. */
   const status = new BehaviorSubject<'running' | 'done' | 'failed'>('running');
@@ -130,6 +134,14 @@ export function createReplayTransport(
       closed = true;
       data.error(new TransportError(error.message, { ...error.info }, { cause: error }));
     }
+  };
+
+  const unconsumed = (): TraceUnconsumedError | undefined => {
+    const left = entries.length - cursor + pending.length;
+    const first = pending[0] ?? entries[cursor];
+    return left > 0 && first
+      ? new TraceUnconsumedError(first.line, left, `${first.record.direction} ${first.record.hex}`)
+      : undefined;
   };
 
   const findTx = (hex: string): number => {
@@ -191,6 +203,11 @@ export function createReplayTransport(
         if (!closed) {
           closed = true;
           deliveries.unsubscribe();
+          // Closed with records left: the driver stopped before the recording did.
+          if (status.value === 'running') {
+            closedEarly = unconsumed();
+            status.next('failed');
+          }
           data.complete();
         }
         return of(undefined);
@@ -215,7 +232,7 @@ export function createReplayTransport(
             take(1),
           )
           .subscribe((s) => {
-            if (s === 'failed') subscriber.error(failure);
+            if (s === 'failed') subscriber.error(failure ?? closedEarly);
             else {
               subscriber.next();
               subscriber.complete();
@@ -224,11 +241,8 @@ export function createReplayTransport(
       ),
     assertConsumed: () => {
       if (failure) throw failure;
-      const left = entries.length - cursor + pending.length;
-      if (left > 0) {
-        const first = pending[0] ?? entries[cursor]!;
-        throw new TraceUnconsumedError(first.line, left, `${first.record.direction} ${first.record.hex}`);
-      }
+      const error = unconsumed();
+      if (error) throw error;
     },
   };
 }
