@@ -25,6 +25,7 @@ import {
   of,
   range,
   switchMap,
+  take,
   tap,
   toArray,
   concatMap,
@@ -217,6 +218,7 @@ export function createCcTalkCoinAcceptor(
 
   core.start(connect$, () =>
     interval.pipe(
+      take(1),
       switchMap((intervalMs) =>
         pollWhileIdle(bus.queue, poll, {
           intervalMs,

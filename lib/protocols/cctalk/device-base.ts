@@ -16,13 +16,16 @@ import {
   ignoreElements,
   retry,
   takeUntil,
+  throwError,
   timer,
 } from 'rxjs';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import {
   type CashwireError,
+  DisposedError,
   InvalidArgumentError,
   OptionRangeError,
+  TransportError,
   isCashwireError,
 } from '../../core/errors.js';
 import type { DeviceEvent, DeviceRef, DeviceState } from '../../core/events.js';
@@ -152,6 +155,8 @@ export function createDeviceCore(
       const connected$ = defer(() => connect$).pipe(
         retry({
           delay: (e: unknown) => {
+            // The line is gone or the bus was disposed: trying again cannot help.
+            if (e instanceof TransportError || e instanceof DisposedError) return throwError(() => e);
             report(e);
             attempt += 1;
             setState({ status: 'connecting', attempt });
@@ -159,9 +164,19 @@ export function createDeviceCore(
           },
         }),
       );
+      const lineLost = (e: unknown): void => {
+        report(e);
+        setState({ status: 'error', error: e instanceof Error ? e : new TransportError(String(e)) });
+      };
       sub = concat(connected$.pipe(ignoreElements()), defer(run))
         .pipe(takeUntil(disposed$))
-        .subscribe({ error: report });
+        .subscribe({
+          error: lineLost,
+          // The poll loop only ends when the bus can send no more.
+          complete: () => {
+            if (!disposed) lineLost(new TransportError(`The ccTalk bus of device ${address} closed.`));
+          },
+        });
     },
   };
 }

@@ -119,7 +119,8 @@ export function createCcTalkHopper(bus: CcTalkBus, options: CcTalkHopperOptions 
     ),
     defer(() => (enabled ? enable$(true) : of(core.setState({ status: 'disabled' })))),
   );
-  core.start(connect$, () => of(undefined));
+  // No background polling: a hopper is only read while paying. The device lives as long as the bus.
+  core.start(connect$, () => bus.queue.busy$.pipe(ignoreElements()));
 
   const securityBytes$ = (): Observable<Uint8Array> => {
     if (typeof security === 'function') return security(bus, address);

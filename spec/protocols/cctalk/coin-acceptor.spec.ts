@@ -112,6 +112,19 @@ describe('ccTalk coin acceptor over the simulator', () => {
     expect(states[states.length - 1]).to.deep.equal({ status: 'disposed' });
   });
 
+  it('goes to the error state, without retrying, when the line is cut', () => {
+    const h = createHarness();
+    const acceptor = createCcTalkCoinAcceptor(h.bus, { scheduler: h.scheduler });
+    const states: DeviceState[] = [];
+    acceptor.state$.subscribe((s) => states.push(s));
+    h.at(1000, () => h.host.breakLine());
+    h.runUntil(5000);
+    expect(states.map((s) => s.status)).to.deep.equal(['connecting', 'enabled', 'error']);
+    const written = h.host.written.length;
+    h.runUntil(10_000);
+    expect(h.host.written.length).to.equal(written);
+  });
+
   it('reports rejects and jams as normalized and raw events', () => {
     const h = createHarness();
     const acceptor = createCcTalkCoinAcceptor(h.bus, { scheduler: h.scheduler, inhibitMask: 0x00ff & ~0x80 });

@@ -1,12 +1,17 @@
 import { expect } from 'chai';
-import { parseByteLine } from '../../../lib/cli/byte-lines.js';
 import { runDecode } from '../../../lib/cli/commands/decode.js';
 import '../../../lib/cli/commands/cctalk.js';
 import type { CliIo } from '../../../lib/cli/io.js';
 import { createCcTalkLineDecoder } from '../../../lib/protocols/cctalk/decode-lines.js';
 import { EMPTY } from 'rxjs';
 
-const decodeLine = (line: string) => createCcTalkLineDecoder().decode(parseByteLine(line));
+/** Decimal bytes, or hex when any token has a letter or the line is two-digit pairs with a letter. */
+function bytesOf(line: string): Uint8Array {
+  const tokens = line.trim().split(/\s+/);
+  const hex = tokens.some((t) => /[a-f]/i.test(t)) || tokens.every((t) => t.length === 2);
+  return Uint8Array.from(tokens.map((t) => (hex ? parseInt(t, 16) : Number(t))));
+}
+const decodeLine = (line: string) => createCcTalkLineDecoder().decode(bytesOf(line));
 
 async function* from(lines: readonly string[]): AsyncIterable<string> {
   for (const l of lines) yield await Promise.resolve(l);
