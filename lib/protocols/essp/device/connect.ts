@@ -48,6 +48,8 @@ export interface ConnectPlan {
   readonly onWarning: (e: CashwireError) => void;
 }
 
+const MAX_INHIBIT_CHANNELS = 24;
+
 /** Unit types with a note payout module that needs ENABLE_PAYOUT_DEVICE. */
 const PAYOUT_MODULES = new Set(['SMART_PAYOUT', 'TEBS_PAYOUT', 'NOTE_FLOAT']);
 
@@ -60,12 +62,15 @@ function keyExchange(session: EsspSession, mode: EncryptionMode): Observable<nev
   );
 }
 
-/** HOST_PROTOCOL_VERSION from `version` down to 4; a refusal (FAIL / out of range) means "try lower". */
+/** How devices refuse a protocol level: FAIL per the manual, PARAMETER_OUT_OF_RANGE seen from an NV9USB. */
+const REFUSED_VERSION: ReadonlySet<string> = new Set(['FAIL', 'PARAMETER_OUT_OF_RANGE']);
+
+/** HOST_PROTOCOL_VERSION from `version` down to 4; a refusal means "try lower", anything else fails connect. */
 function negotiateVersion(session: EsspSession, version: number): Observable<number> {
   return session.send('HOST_PROTOCOL_VERSION', { version }).pipe(
     map(() => version),
     catchError((e: unknown) =>
-      e instanceof DeviceError && version > MIN_PROTOCOL_VERSION
+      e instanceof DeviceError && REFUSED_VERSION.has(e.response) && version > MIN_PROTOCOL_VERSION
         ? negotiateVersion(session, version - 1)
         : throwError(() => e),
     ),
@@ -150,7 +155,8 @@ export function connectEssp(session: EsspSession, plan: ConnectPlan): Observable
           : moduleSerials(session, plan.serialModules, plan.onWarning).pipe(map((m) => (modules = m))),
       ).pipe(ignoreElements()),
       defer(() => {
-        const count = session.context.channels?.length ?? 0;
+        // The command carries at most 24 channels (3 bytes); higher ones stay inhibited.
+        const count = Math.min(session.context.channels?.length ?? 0, MAX_INHIBIT_CHANNELS);
         if (count === 0 || !isSupportedBy('SET_CHANNEL_INHIBITS', session.context.unitType)) return EMPTY;
         return session.send('SET_CHANNEL_INHIBITS', { channels: inhibits(count, plan.acceptChannels) });
       }).pipe(ignoreElements()),

@@ -119,6 +119,19 @@ describe('eSSP device', () => {
     });
   });
 
+  it('steps the protocol level down on PARAMETER_OUT_OF_RANGE too (as an NV9USB answers)', () => {
+    const ts = createTestScheduler();
+    ts.run(() => {
+      const r = rig(ts, {}, { maxPv: 6, refusePv: 0xf4 });
+      ts.schedule(() => {
+        const offered = r.unit.device.received.filter((c) => c.data.startsWith('06 ')).map((c) => c.data);
+        expect(offered).to.deep.equal(['06 08', '06 07', '06 06']);
+        expect(r.infos[0]!.protocolVersion).to.equal(6);
+        r.dev.dispose();
+      }, 50);
+    });
+  });
+
   it('turns a credit into money from the channel table, with the raw event', () => {
     const ts = createTestScheduler();
     ts.run(() => {

@@ -210,6 +210,8 @@ export function scriptedUnit(
   options: {
     unitType?: number;
     maxPv?: number;
+    /** Status byte refusing a protocol level above maxPv (default 0xF8 FAIL). */
+    refusePv?: number;
     values?: readonly number[];
     refuseKey?: boolean;
     address?: number;
@@ -227,7 +229,7 @@ export function scriptedUnit(
     port,
     {
       0x06: (c) => {
-        if (c[1]! > maxPv) return bytes(0xf8);
+        if (c[1]! > maxPv) return bytes(options.refusePv ?? 0xf8);
         pv = c[1]!;
         return ok();
       },
