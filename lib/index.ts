@@ -84,3 +84,25 @@ export {
   type LatencySummary,
   type LinkStats,
 } from './operators/stats.js';
+export {
+  openSerialTransport,
+  listSerialPorts,
+  type PortInfo,
+  type SerialTransportOptions,
+} from './transport/serialport.js';
+export {
+  encodeCommand,
+  encodeCommandByName,
+  decodeReply,
+  lookupCommand,
+  ESSP_COMMANDS,
+  ESSP_COMMAND_LIST,
+  parsePollReply,
+  EVENT_TABLE,
+  decodeSetupRequest,
+  type ArgsOf as EsspArgsOf,
+  type ReplyOf as EsspReplyOf,
+  type EsspEvent,
+  type EsspEventName,
+} from './protocols/essp/index.js';
+export { createEsspLineDecoder } from './protocols/essp/decode-lines.js';
