@@ -34,6 +34,33 @@ describe('ccTalk bus', () => {
     expect(h.diagnostics[0]!.message).to.match(/No echo/);
   });
 
+  it('never strips an echo that differs from the frame sent: the line is reported as corrupting data', () => {
+    const ts = createTestScheduler();
+    ts.run(({ expectObservable }) => {
+      const [host, device] = createMemoryPair();
+      // A line that damages the host's echo (still a well-formed frame: source and
+      // checksum both changed), then carries a valid ACK.
+      device.data$.subscribe((frame) => {
+        const bad = frame.slice();
+        bad[2] = bad[2]! + 1;
+        bad[4] = bad[4]! - 1;
+        device.write(bad).subscribe();
+        device.write(Uint8Array.of(1, 0, 2, 0, 253)).subscribe();
+      });
+      const bus = createCcTalkBus(host, { scheduler: ts, attempts: 2 });
+      const kinds: string[] = [];
+      bus.diagnostics$.subscribe((d) => kinds.push(`${d.kind}: ${d.message}`));
+      expectObservable(bus.request(2, 'SIMPLE_POLL')).toBe(
+        '#',
+        undefined,
+        new CommandTimeoutError('SIMPLE_POLL', 2, 0, { lastReason: 'corrupted echo' }),
+      );
+      ts.flush();
+      expect(kinds).to.have.length(2);
+      expect(kinds[0]).to.match(/^echo: Echo differs from the frame sent/);
+    });
+  });
+
   it('drives three devices on one bus with mixed checksum modes', () => {
     const h = createHarness(
       { coin: {}, bill: { checksum: 'crc16' }, hopper: { checksum: 'crc16', address: 3 } },
