@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import { type DeviceEvent, isCredit } from '../../lib/core/events.js';
+import { type LinkStats, linkStats } from '../../lib/operators/stats.js';
 import type { FrameTrace } from '../../lib/operators/trace.js';
 import { createCcTalkBus } from '../../lib/protocols/cctalk/bus.js';
 import { createCcTalkCoinAcceptor } from '../../lib/protocols/cctalk/coin-acceptor.js';
@@ -125,6 +126,33 @@ describe('replay of recorded traces through the real drivers', () => {
     expect(out.error).to.equal(undefined);
     out.replay.assertConsumed();
     expect(creditAmounts(out.events)).to.deep.equal(['200 EUR']);
+  });
+
+  it('link statistics of the replayed ccTalk session match the trace', () => {
+    const records = load('cctalk/coin-acceptor-credit.jsonl');
+    let stats: LinkStats | undefined;
+    const out = replayInto(
+      records,
+      (replay, scheduler) => {
+        const bus = createCcTalkBus(replay, { scheduler });
+        linkStats(bus.trace$, bus.queue.events$, bus.diagnostics$).subscribe((s) => (stats = s));
+        const acceptor = createCcTalkCoinAcceptor(bus, { scheduler });
+        return { events$: acceptor.events$, dispose: () => (acceptor.dispose(), bus.dispose()) };
+      },
+      { echo: true },
+    );
+    out.replay.assertConsumed();
+    const count = (d: 'tx' | 'rx'): number => records.filter((r) => r.direction === d).length;
+    expect(stats).to.deep.include({
+      tx: count('tx'),
+      rx: count('rx'),
+      timeouts: 0,
+      retries: 0,
+      crcErrors: 0,
+    });
+    // Every request was answered, each after the recorded delay (the simulator's 2 ms and more).
+    expect(stats!.latency!.samples).to.equal(count('tx'));
+    expect(stats!.latency!.minMs).to.be.at.least(2);
   });
 
   it('Pyramid acceptor: one stacked bill credited', () => {
