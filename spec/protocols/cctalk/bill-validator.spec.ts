@@ -111,6 +111,17 @@ describe('ccTalk bill validator over the simulator', () => {
     bv.dispose();
   });
 
+  it('switches a validator that inhibited itself for lack of polls back on', () => {
+    // The simulated validator's watchdog (1 s) is shorter than the poll interval (1.5 s).
+    const h = createHarness({ coin: false, bill: { pollWatchdogMs: 1000 } });
+    const bv = createCcTalkBillValidator(h.bus, { scheduler: h.scheduler, pollIntervalMs: 1500 });
+    const { events } = h.collect(bv);
+    h.runUntil(4000);
+    expect(cash(events).map((e) => e.type)).to.include('disabled');
+    const enables = h.host.written.filter((w) => w[3] === 228 && w[4] === 1);
+    expect(enables.length).to.be.greaterThan(1);
+  });
+
   it('maps jams and validation failures to normalized events', () => {
     const h = createHarness({ coin: false, bill: {} });
     const bv = createCcTalkBillValidator(h.bus, { scheduler: h.scheduler });

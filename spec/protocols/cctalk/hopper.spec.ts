@@ -81,6 +81,19 @@ describe('ccTalk hopper over the simulator', () => {
     expect(h.host.written.filter((w) => w[3] === 164)).to.have.length(2);
   });
 
+  it('pays a value on the value-based headers (134/133)', () => {
+    const h = createHarness({ coin: false, hopper: { coinIntervalMs: 50 } });
+    const hopper = createCcTalkHopper(h.bus, { scheduler: h.scheduler });
+    const progress: PayoutProgressEvent[] = [];
+    h.at(300, () => hopper.dispenseValue(300).subscribe((p) => progress.push(p)));
+    h.runUntil(2000);
+    expect(progress[progress.length - 1]).to.deep.include({
+      type: 'dispensed',
+      amounts: [{ amount: 300, currency: 'EUR' }],
+    });
+    expect(h.sim.stats.paidOut).to.equal(3);
+  });
+
   it('rejects a bad count with a typed error before writing', () => {
     const h = createHarness({ coin: false, hopper: {} });
     const hopper = createCcTalkHopper(h.bus, { scheduler: h.scheduler });

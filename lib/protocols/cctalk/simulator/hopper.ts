@@ -16,8 +16,9 @@ import {
   coreHandlers,
   data,
   leBytes,
+  readLe,
 } from './device.js';
-import type { SimHopperConfig } from './types.js';
+import type { SimHopperConfig, SimReply } from './types.js';
 
 /** 163 register 1 bits. */
 const REG1 = { payoutTimeout: 1 << 1, powerUp: 1 << 6, disabled: 1 << 7 } as const;
@@ -30,6 +31,8 @@ export function createSimHopper(config: SimHopperConfig, ctx: SimContext): SimHo
   const address = config.address ?? 3;
   const coinIntervalMs = config.coinIntervalMs ?? 100;
   const coinId = config.coin ?? 'EU100A';
+  // Minor units per coin, for the value-based headers (134/133).
+  const coinValue = Math.max(1, Number(/^[A-Z]{2}(\d{3})/.exec(coinId)?.[1] ?? 1));
   let level = config.level ?? 100;
   let enabled = false;
   let powerUp = true;
@@ -70,6 +73,20 @@ export function createSimHopper(config: SimHopperConfig, ctx: SimContext): SimHo
     if (remaining === 0) finish();
   };
 
+  const start = (count: number): SimReply => {
+    if (!enabled || remaining > 0 || count < 1 || count > 255) return NAK;
+    counter = counter >= 255 ? 1 : counter + 1;
+    remaining = count;
+    paid = unpaid = 0;
+    ranDry = false;
+    job = ctx.scheduler.schedule(function tick() {
+      payOne();
+      if (remaining > 0) this.schedule(undefined, coinIntervalMs);
+    }, coinIntervalMs);
+    ctx.log(`hopper@${address}: paying ${count} coin(s) (event ${counter})`);
+    return data(counter);
+  };
+
   const handlers: HandlerTable = {
     ...coreHandlers(
       {
@@ -87,20 +104,23 @@ export function createSimHopper(config: SimHopperConfig, ctx: SimContext): SimHo
     },
     // Security bytes (8-byte cipher or the 3-byte serial) are not checked; the count is last.
     167: (d) => {
-      const count = d[d.length - 1] ?? 0;
-      if (!enabled || remaining > 0 || count === 0 || (d.length !== 9 && d.length !== 4)) return NAK;
-      counter = counter >= 255 ? 1 : counter + 1;
-      remaining = count;
-      paid = unpaid = 0;
-      ranDry = false;
-      job = ctx.scheduler.schedule(function tick() {
-        payOne();
-        if (remaining > 0) this.schedule(undefined, coinIntervalMs);
-      }, coinIntervalMs);
-      ctx.log(`hopper@${address}: paying ${count} coin(s) (event ${counter})`);
-      return data(counter);
+      if (d.length !== 9 && d.length !== 4) return NAK;
+      return start(d[d.length - 1] ?? 0);
     },
     166: () => data(counter, remaining, paid, unpaid),
+    // Value-based form: 8 security bytes + value (minor units, LSB first), paid in whole coins.
+    134: (d) => {
+      const value = readLe(d.subarray(d.length - 2));
+      if (d.length !== 10 || value % coinValue !== 0) return NAK;
+      return start(value / coinValue);
+    },
+    133: () =>
+      data(
+        counter,
+        ...leBytes(remaining * coinValue, 2),
+        ...leBytes(paid * coinValue, 2),
+        ...leBytes(unpaid * coinValue, 2),
+      ),
     168: () => data(...leBytes(total, 3)),
     163: () =>
       data(
