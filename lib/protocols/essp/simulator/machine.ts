@@ -160,7 +160,15 @@ export class EsspMachine {
     const s = this.state;
     this.#stopTimers();
     s.stats.resets++;
-    const queue: EsspEvent[] = [event('SLAVE_RESET'), ...this.notes.powerCycle()];
+    // Credits the host has not polled yet would vanish with the volatile event
+    // queue; the unit sees those notes in the cashbox at power-up and reports
+    // them as cleared into it, so no accepted note goes unreported.
+    const unreported = s.queue.flatMap((e) =>
+      e.event === 'CREDIT_NOTE' && e.channel > 0
+        ? [event('NOTE_CLEARED_TO_CASHBOX', { channel: e.channel })]
+        : [],
+    );
+    const queue: EsspEvent[] = [event('SLAVE_RESET'), ...unreported, ...this.notes.powerCycle()];
     const interrupted = interruptedJob(s);
     if (interrupted !== undefined) queue.push(interrupted);
     s.job = undefined;

@@ -173,6 +173,25 @@ describe('eSSP simulator: note cycle', () => {
     expect(sim.stats).to.include({ accepted: 1, creditedValue: 2000, resets: 1, rejected: 1 });
   });
 
+  it('power cycle after a credit the host has not polled: reported as cleared into the cashbox', () => {
+    const { host, sim, clock } = ready();
+    sim.insertNote(2);
+    host.poll();
+    clock.advance(400);
+    host.poll(); // escrow: the next poll accepts it
+    clock.advance(200);
+    host.poll(); // stacking
+    clock.advance(1000); // CREDIT_NOTE and NOTE_STACKED are queued, never polled
+    sim.powerCycle();
+    host.sync();
+    expect(host.poll()).to.deep.equal([
+      { event: 'SLAVE_RESET', code: 0xf1 },
+      { event: 'NOTE_CLEARED_TO_CASHBOX', code: 0xe2, channel: 2 },
+      { event: 'DISABLED', code: 0xe8 },
+    ]);
+    expect(sim.stats).to.include({ accepted: 1, creditedValue: 1000 });
+  });
+
   it('RESET answers OK and then restarts the unit', () => {
     const { host, sim } = ready();
     expect(toHex(host.send(Uint8Array.of(0x01)))).to.equal('F0');
