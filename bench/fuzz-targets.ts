@@ -6,7 +6,9 @@
  * - a pure decoder returns, or throws one of its documented CashwireError
  *   subclasses (`mayThrow`); anything else thrown is a finding;
  * - a streaming parser never throws, gives the same frames however the bytes
- *   are chunked, and after reset() decodes a clean frame again;
+ *   are chunked, finds the same frames as the protocol's pure splitter where
+ *   that is documented to follow the same rules (eSSP, Pyramid), and after
+ *   reset() decodes a clean frame again;
  * - no input takes more than the per-input time budget, and a parser's memory
  *   does not grow over a long random stream.
  */
@@ -68,8 +70,9 @@ const h = (hex: string): Uint8Array =>
   Uint8Array.from(hex.match(/[0-9a-f]{2}/gi) ?? [], (b) => parseInt(b, 16));
 const latin1 = (b: Uint8Array): string => String.fromCharCode(...b);
 
+const rawHex = (raw: Uint8Array): string => Array.from(raw, (b) => b.toString(16)).join(' ');
 const frameHexes = (outs: readonly DeframeOutput<unknown>[]): string[] =>
-  outs.flatMap((o) => (o.type === 'frame' ? [Array.from(o.raw, (b) => b.toString(16)).join(' ')] : []));
+  outs.flatMap((o) => (o.type === 'frame' ? [rawHex(o.raw)] : []));
 
 /**
  * Parser oracles: never throw (a throw propagates as a finding), same frames
@@ -81,6 +84,8 @@ function parserTarget(
   make: () => FrameParser<unknown>,
   seeds: readonly Uint8Array[],
   lengthOffsets: readonly number[],
+  /** Frames the protocol's pure splitter finds in the same bytes, when it documents the same rules. */
+  reference?: (input: Uint8Array) => string[],
 ): FuzzTarget {
   return {
     protocol,
@@ -96,6 +101,9 @@ function parserTarget(
       for (const chunk of randomChunks(input, rnd)) got.push(...chunked.push(chunk));
       got.push(...chunked.reset());
       const actual = frameHexes(got);
+      if (reference && reference(input).join('|') !== expected.join('|')) {
+        throw new OracleViolation('the parser and the pure splitter disagree on the frames');
+      }
       if (actual.join('|') !== expected.join('|')) {
         throw new OracleViolation(
           `chunking changed the frames: ${expected.length} whole, ${actual.length} chunked`,
@@ -201,7 +209,9 @@ function esspTargets(): FuzzTarget[] {
       lengthOffsets: [2],
       run: (b) => essp.splitFrames(b),
     },
-    parserTarget('essp', 'essp.createEsspParser', createEsspParser, frames, [2]),
+    parserTarget('essp', 'essp.createEsspParser', createEsspParser, frames, [2], (b) =>
+      essp.splitFrames(b).items.flatMap((i) => (i.type === 'frame' ? [rawHex(i.raw)] : [])),
+    ),
     {
       protocol: 'essp',
       name: 'essp.decryptPacket',
@@ -418,7 +428,9 @@ function pyramidTargets(): FuzzTarget[] {
       lengthOffsets: [1],
       run: (b) => py.splitFrames(b),
     },
-    parserTarget('pyramid', 'pyramid.createPyramidParser', createPyramidParser, frames, [1]),
+    parserTarget('pyramid', 'pyramid.createPyramidParser', createPyramidParser, frames, [1], (b) =>
+      py.splitFrames(b).flatMap((i) => (i.kind === 'frame' ? [rawHex(i.raw)] : [])),
+    ),
     {
       protocol: 'pyramid',
       name: 'pyramid.decodeStatus',

@@ -42,6 +42,8 @@ export interface Finding {
 export interface FuzzReport {
   readonly runs: number;
   readonly ms: number;
+  /** CPU time of this process over the run (user + system), less sensitive to other load than `ms`. */
+  readonly cpuMs: number;
   /** Inputs run per target. */
   readonly perTarget: Readonly<Record<string, number>>;
   /** First input of each distinct (target, kind, message). */
@@ -115,6 +117,7 @@ export function fuzzRun(targets: readonly FuzzTarget[], runs: number, rnd: Rando
   const findings: Finding[] = [];
   let failures = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < runs; i++) {
     const target = targets[i % targets.length]!;
     const input = generateInput(target, rnd);
@@ -127,7 +130,15 @@ export function fuzzRun(targets: readonly FuzzTarget[], runs: number, rnd: Rando
     seen.add(key);
     findings.push({ target: target.name, ...bad, input });
   }
-  return { runs, ms: performance.now() - t0, perTarget, findings, failures };
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    runs,
+    ms: performance.now() - t0,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    perTarget,
+    findings,
+    failures,
+  };
 }
 
 export function fuzzProtocol(protocol: FuzzProtocol, runs: number, seed: number): FuzzReport {
@@ -307,8 +318,10 @@ function main(args: Args): number {
   for (const protocol of protocols) {
     const report = fuzzProtocol(protocol, runs, seed);
     const rate = Math.round(report.runs / (report.ms / 1000));
+    const cpuRate = Math.round(report.runs / (report.cpuMs / 1000));
     console.log(
-      `${protocol.padEnd(8)} ${report.runs} inputs in ${(report.ms / 1000).toFixed(1)} s (${rate} inputs/s), ` +
+      `${protocol.padEnd(8)} ${report.runs} inputs in ${(report.ms / 1000).toFixed(1)} s (${rate} inputs/s; ` +
+        `${(report.cpuMs / 1000).toFixed(1)} s CPU, ${cpuRate} inputs per CPU second), ` +
         `${report.failures} failing input(s), ${report.findings.length} distinct`,
     );
     for (const [name, n] of Object.entries(report.perTarget)) console.log(`  ${name.padEnd(36)} ${n}`);
