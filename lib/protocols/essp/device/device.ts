@@ -50,6 +50,7 @@ import {
 } from '../../../core/errors.js';
 import type { DeviceEvent, DeviceRef, DeviceState, RejectedEvent } from '../../../core/events.js';
 import { pollWhileIdle } from '../../../operators/poller.js';
+import { linkStats } from '../../../operators/stats.js';
 import { isSupportedBy } from '../commands/table.js';
 import { parsePollReply } from '../events/parse.js';
 import { connectEssp } from './connect.js';
@@ -309,6 +310,7 @@ export function createEsspDevice(target: EsspDeviceTarget, options: EsspDeviceOp
     state$: state.asObservable(),
     errors$: errors.asObservable(),
     trace$: session.trace$.pipe(takeUntil(disposed$)),
+    stats$: linkStats(session.trace$, line.exchange$, session.diagnostics$).pipe(takeUntil(disposed$)),
     info$: info.asObservable(),
     send: (name, args) => session.send(name, args),
     enable: () => simple('ENABLE'),

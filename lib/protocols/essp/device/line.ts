@@ -16,6 +16,7 @@
 import { EMPTY, type Observable, Subject, type Subscription, defer, isObservable, map, take } from 'rxjs';
 import type { Diagnostic } from '../../../core/diagnostics.js';
 import { TransportError } from '../../../core/errors.js';
+import type { ExchangeEvent } from '../../../operators/exchange.js';
 import type { FrameTrace } from '../../../operators/trace.js';
 import type { Transport } from '../../../transport/transport.js';
 import type { EsspBusOptions } from '../bus.js';
@@ -35,6 +36,8 @@ export interface DeviceLine {
   readonly session: EsspSession;
   /** The bus in use now (its queue's busy$ drives the poller). */
   bus(): EsspBus;
+  /** What the request queues did (attempts, resends, timeouts), across reopened lines. */
+  readonly exchange$: Observable<ExchangeEvent>;
   /** Cold: make sure a live bus exists (opens the line through the opener when needed). */
   ensure(): Observable<void>;
   /** The line failed: with an opener, the next ensure() opens a new one. Returns whether that can help. */
@@ -49,6 +52,8 @@ export function createDeviceLine(
   sessionOptions: EsspSessionOptions,
 ): DeviceLine {
   const trace = new Subject<FrameTrace>();
+  /** The request queue's doings (attempts, resends, timeouts) of every generation, for link statistics. */
+  const exchange = new Subject<ExchangeEvent>();
   const diagnostics = new Subject<Diagnostic>();
   const opener = isObservable(target) ? target : undefined;
   const shared = !isObservable(target) && 'bus' in target ? target.bus : undefined;
@@ -68,6 +73,7 @@ export function createDeviceLine(
     if (carried !== undefined) session.context = carried;
     taps = session.trace$.subscribe((t) => trace.next(t));
     taps.add(session.diagnostics$.subscribe((d) => diagnostics.next(d)));
+    taps.add(b.queue.events$.subscribe((e) => exchange.next(e)));
   };
 
   const detach = (): void => {
@@ -110,6 +116,7 @@ export function createDeviceLine(
 
   return {
     session: facade,
+    exchange$: exchange.asObservable(),
     bus: () => {
       if (bus === undefined) throw new TransportError('The eSSP line is not open yet.');
       return bus;
@@ -143,6 +150,7 @@ export function createDeviceLine(
       session = undefined;
       trace.complete();
       diagnostics.complete();
+      exchange.complete();
     },
   };
 }

@@ -7,6 +7,7 @@ import type { Diagnostic } from '../../../core/diagnostics.js';
 import type { CashwireError } from '../../../core/errors.js';
 import type { DeviceEvent, DeviceState } from '../../../core/events.js';
 import type { Money } from '../../../core/money.js';
+import type { LinkStats } from '../../../operators/stats.js';
 import type { FrameTrace } from '../../../operators/trace.js';
 import type { ArgsOf, EsspCommandName } from '../commands/table.js';
 import type { RandomSource } from '../crypto/index.js';
@@ -88,6 +89,8 @@ export interface EsspDevice {
   readonly errors$: Observable<CashwireError | Diagnostic>;
   /** Every frame of this address, in and out. */
   readonly trace$: Observable<FrameTrace>;
+  /** Link counters (tx, rx, CRC errors, resyncs, timeouts, retries, stale replies, decrypt failures) and latency. On a shared bus they count the whole line. */
+  readonly stats$: Observable<LinkStats>;
   /** Unit information after each (re)connect; replays the latest. */
   readonly info$: Observable<EsspUnitInfo>;
   /** Any command of the table, validated; the reply type follows from the name. Cold. */
