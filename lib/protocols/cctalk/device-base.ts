@@ -29,6 +29,7 @@ import {
   isCashwireError,
 } from '../../core/errors.js';
 import type { DeviceEvent, DeviceRef, DeviceState } from '../../core/events.js';
+import { type LinkStats, linkStats } from '../../operators/stats.js';
 import type { FrameTrace } from '../../operators/trace.js';
 import type { CcTalkBus } from './bus.js';
 import type { ArgsParam, HeaderName, ReplyOf } from './headers.js';
@@ -41,8 +42,19 @@ export interface CcTalkDevice {
   readonly state$: Observable<DeviceState>;
   /** Recoverable problems: failed polls, decode problems, lost events. Never terminates on them. */
   readonly errors$: Observable<Diagnostic | CashwireError>;
-  /** Frames to and from this device's address. */
+  /**
+   * Frames to and from this device's address. The first command goes out one
+   * scheduler tick after the device is created, so subscribing right after
+   * creating it sees every frame.
+   */
   readonly trace$: Observable<FrameTrace>;
+  /**
+   * Link counters (tx, rx, checksum errors, resyncs, timeouts, retries, NAKs)
+   * and latency, from subscription on. ccTalk devices share one wire and one
+   * request queue, so these count the whole bus (every address on it), not
+   * only this device. Completes on dispose.
+   */
+  readonly stats$: Observable<LinkStats>;
   /** Any header of the table, to this device (cold; bad arguments error with nothing written). */
   send<K extends HeaderName>(name: K, ...args: ArgsParam<K>): Observable<ReplyOf<K>>;
   /** Stops polling and completes the streams. The bus stays open (other devices use it). */
@@ -65,8 +77,8 @@ export interface DeviceCore {
   report(e: unknown): void;
   setState(next: DeviceState): void;
   /**
-   * Run `connect$` (retried every second until it succeeds), then `run$`
-   * (the poll loop) until dispose.
+   * One scheduler tick from now, run `connect$` (retried every second until
+   * it succeeds), then `run$` (the poll loop) until dispose.
    */
   start(connect$: Observable<unknown>, run: () => Observable<unknown>): void;
 }
@@ -107,6 +119,7 @@ export function createDeviceCore(
   const state = new BehaviorSubject<DeviceState>({ status: 'connecting', attempt: 1 });
   const errors = new Subject<Diagnostic | CashwireError>();
   const disposed$ = new Subject<void>();
+  let starter: Subscription | undefined;
   let sub: Subscription | undefined;
   let disposed = false;
 
@@ -125,9 +138,11 @@ export function createDeviceCore(
     state$: state.asObservable(),
     errors$: errors.asObservable(),
     trace$: bus.trace$.pipe(filter((t) => t.address === address)),
+    stats$: linkStats(bus.trace$, bus.queue.events$, bus.diagnostics$).pipe(takeUntil(disposed$)),
     send: (name, ...args) => bus.request(address, name, ...args),
     dispose: () => {
       if (disposed) return;
+      starter?.unsubscribe();
       sub?.unsubscribe();
       disposed$.next();
       disposed$.complete();
@@ -168,15 +183,21 @@ export function createDeviceCore(
         report(e);
         setState({ status: 'error', error: e instanceof Error ? e : new TransportError(String(e)) });
       };
-      sub = concat(connected$.pipe(ignoreElements()), defer(run))
-        .pipe(takeUntil(disposed$))
-        .subscribe({
-          error: lineLost,
-          // The poll loop only ends when the bus can send no more.
-          complete: () => {
-            if (!disposed) lineLost(new TransportError(`The ccTalk bus of device ${address} closed.`));
-          },
-        });
+      // Started on the scheduler, not inside the factory: the caller subscribes
+      // to trace$ (and events$) right after creating the device, and the first
+      // command must not go out before that.
+      starter = scheduler.schedule(() => {
+        if (disposed) return;
+        sub = concat(connected$.pipe(ignoreElements()), defer(run))
+          .pipe(takeUntil(disposed$))
+          .subscribe({
+            error: lineLost,
+            // The poll loop only ends when the bus can send no more.
+            complete: () => {
+              if (!disposed) lineLost(new TransportError(`The ccTalk bus of device ${address} closed.`));
+            },
+          });
+      });
     },
   };
 }
