@@ -7,6 +7,7 @@ import type { Diagnostic } from '../../core/diagnostics.js';
 import { CashwireError, InvalidArgumentError, OptionRangeError } from '../../core/errors.js';
 import type { DeviceEvent, DeviceState } from '../../core/events.js';
 import type { Money } from '../../core/money.js';
+import type { LinkStats } from '../../operators/stats.js';
 import type { FrameTrace } from '../../operators/trace.js';
 import { USD_BILLS, type BillTable } from './bills.js';
 import type { EscrowDecision } from './escrow.js';
@@ -133,6 +134,12 @@ export interface PyramidDevice {
   readonly errors$: Observable<Diagnostic | CashwireError>;
   /** Every frame in and out. */
   readonly trace$: Observable<FrameTrace>;
+  /**
+   * Link counters (tx, rx, checksum errors, resyncs, discarded bytes,
+   * timeouts, resends, stale replies) and per-attempt latency, from
+   * subscription on. Completes on dispose.
+   */
+  readonly stats$: Observable<LinkStats>;
   /** The mask the next poll carries. */
   readonly enableMask: number;
   /** Cold. Set the mask; completes when a fresh reply to a poll carrying it arrived. */

@@ -33,6 +33,7 @@ import type { DeviceEvent, DeviceRef, DeviceState } from '../../core/events.js';
 import type { Money } from '../../core/money.js';
 import type { MatchResult } from '../../operators/exchange.js';
 import { pollWhileIdle } from '../../operators/poller.js';
+import { linkStats } from '../../operators/stats.js';
 import type { FrameTrace } from '../../operators/trace.js';
 import type { Transport } from '../../transport/transport.js';
 import { billValue, maskFromIndexes, maskFromValues } from './bills.js';
@@ -315,6 +316,8 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
     acceptor$: acceptor.asObservable(),
     errors$: errors.asObservable(),
     trace$: trace.asObservable(),
+    // errors$ carries the link diagnostics; linkStats ignores the other errors on it.
+    stats$: linkStats(trace, queue.events$, errors),
     get enableMask() {
       return mask;
     },
