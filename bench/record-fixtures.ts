@@ -113,8 +113,8 @@ function ccTalkCoin(): void {
   const [host, line] = createMemoryPair();
   const sim = createCcTalkSimulator(line, { scheduler });
   const bus = createCcTalkBus(host, { scheduler });
-  // The acceptor writes its first command while being created: record the bus,
-  // which exists before it, so that frame is not missed.
+  // Record the bus (the whole line) rather than one device: the fixture is the
+  // line's traffic, whichever device on it spoke.
   let acceptor: ReturnType<typeof createCcTalkCoinAcceptor> | undefined;
   save(
     'spec/fixtures/cctalk/coin-acceptor-credit.jsonl',
