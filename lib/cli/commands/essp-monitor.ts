@@ -5,8 +5,21 @@
  * at once with advice; after that the device may reopen it by itself (a USB
  * unit that resets comes back as a new port).
  */
-import { type Observable, defer, endWith, firstValueFrom, ignoreElements, map, of, race } from 'rxjs';
-import { InvalidArgumentError } from '../../core/errors.js';
+import {
+  type Observable,
+  defer,
+  endWith,
+  first,
+  firstValueFrom,
+  ignoreElements,
+  map,
+  of,
+  race,
+  takeUntil,
+  timer,
+} from 'rxjs';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import { CashwireError, InvalidArgumentError } from '../../core/errors.js';
 import { formatMoney } from '../../core/money.js';
 import type { DeviceRef } from '../../core/events.js';
 import { ESSP_LINE } from '../../protocols/essp/context.js';
@@ -30,6 +43,8 @@ export interface EsspMonitorOptions {
   readonly stop$: Observable<unknown>;
   /** Opens the port; tests pass one end of a memory pair. */
   readonly open?: OpenTransport;
+  /** Say that nothing answers after this long without a reply, ms. Default {@link SILENCE_HINT_MS}. */
+  readonly silenceHintMs?: number;
   /** Stamp for pretty lines; default the time of day. */
   readonly stamp?: () => string;
 }
@@ -53,6 +68,17 @@ function describeUnit(u: EsspUnitInfo): string {
   );
 }
 
+/** How long the monitor waits for a first reply before it says that nothing answers. */
+export const SILENCE_HINT_MS = 3000;
+
+const silence = (port: string): CashwireError =>
+  new CashwireError(
+    'NO_REPLY_YET',
+    `No reply on ${port} yet. Check that the unit is powered and connected to this port, that nothing else ` +
+      'has the port open, and the address (--address); the driver keeps trying.',
+    { port },
+  );
+
 /** Resolves with the exit code: 0 after a stop, 1 when the device ends in state 'error'. */
 export async function runEsspMonitor(options: EsspMonitorOptions, io: CliIo): Promise<number> {
   const fixedKey = options.fixedKey === undefined ? undefined : parseFixedKey(options.fixedKey);
@@ -62,10 +88,10 @@ export async function runEsspMonitor(options: EsspMonitorOptions, io: CliIo): Pr
   const ref: DeviceRef = { protocol: 'essp', address: options.address ?? 0 };
 
   // Fail fast on a wrong path; later opens (after a lost line) go through `open` again.
-  let first: Transport | undefined = await firstValueFrom(open(options.port));
+  let opened: Transport | undefined = await firstValueFrom(open(options.port));
   const opener = defer(() => {
-    const t = first;
-    first = undefined;
+    const t = opened;
+    opened = undefined;
     return t === undefined ? open(options.port) : of(t);
   });
 
@@ -77,6 +103,11 @@ export async function runEsspMonitor(options: EsspMonitorOptions, io: CliIo): Pr
   if (!style.json) io.out(`Connecting to the eSSP unit on ${options.port} (Ctrl-C to stop)...`);
 
   let failure: Error | undefined;
+  const warn = (p: CashwireError | Diagnostic): void => {
+    const line = problemLine(style, ref, p, stamp());
+    if (style.json) io.out(line);
+    else io.err(line);
+  };
   const subs = [
     device.state$.subscribe((s) => {
       if (s.status === 'error') failure = s.error;
@@ -87,11 +118,11 @@ export async function runEsspMonitor(options: EsspMonitorOptions, io: CliIo): Pr
       const line = eventLine(style, e, stamp());
       if (line !== undefined) io.out(line);
     }),
-    device.errors$.subscribe((p) => {
-      const line = problemLine(style, ref, p, stamp());
-      if (style.json) io.out(line);
-      else io.err(line);
-    }),
+    device.errors$.subscribe(warn),
+    // The driver retries for a long time before it reports a timeout; say early that nothing answers.
+    timer(options.silenceHintMs ?? SILENCE_HINT_MS)
+      .pipe(takeUntil(device.trace$.pipe(first((t) => t.direction === 'rx'))))
+      .subscribe(() => warn(silence(options.port))),
   ];
 
   // Ends on a stop request, or when the device gives up (its state stream completes after 'error').
