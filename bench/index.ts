@@ -4,10 +4,12 @@
  * measurement for a smoke run; its figures are not worth quoting.
  * Figures and how to read them: docs/performance.md.
  */
+import { deviceSuite } from './device-suite.js';
 import { receiveSuite } from './receive-suite.js';
+import { seedCompareSuite } from './seed-compare.js';
 import { load, machineLine, type Suite } from './report.js';
 
-const SUITES: readonly Suite[] = [receiveSuite];
+const SUITES: readonly Suite[] = [receiveSuite, seedCompareSuite, deviceSuite];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -1,0 +1,139 @@
+/**
+ * Driver overhead per poll against the wire: the real device on the real
+ * asyncScheduler, the simulator behind a line that paces bytes at 9600 baud
+ * with 11 bits a byte, every POLL exchange timed from the moment the poll's
+ * timer fires to the moment the driver has finished handling the reply.
+ *
+ *   fire ── host send ──▶ write ── request on the wire ──▶ simulator ──
+ *        ── reply on the wire ──▶ driver receive path ──▶ handled
+ *
+ * The theoretical time is (request bytes + reply bytes) × 11 / 9600 s. The
+ * bench's own lateness in delivering bytes (its timers are not exact) and the
+ * simulator's time are measured too, so the driver's part can be told apart.
+ */
+import { asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
+import type { Transport } from '../lib/transport/transport.js';
+import { ESSP_BITS_PER_BYTE, createPacedPair, realClock, type Delivery } from './device-line.js';
+import { createRig } from './device-rig.js';
+
+const BAUD = 9600;
+
+/** One POLL exchange, times in ms. */
+export interface Exchange {
+  readonly bytes: number;
+  /** Theoretical wire time of request + reply. */
+  readonly wireMs: number;
+  /** From the poll timer firing to the end of the reply's handling. */
+  readonly elapsedMs: number;
+  /** Driver: timer fired → request handed to the line. */
+  readonly sendMs: number;
+  /** Driver: reply delivered → handling done (deframe, CRC, decrypt, decode, events). */
+  readonly receiveMs: number;
+  /** Simulator: request delivered → reply written. */
+  readonly simMs: number;
+  /** The bench's lateness in delivering request and reply after their last byte. */
+  readonly lateMs: number;
+}
+
+export interface WireRun {
+  readonly exchanges: readonly Exchange[];
+  /** How late the 200 ms pause timers fired (Node timers, ms). */
+  readonly timerLateMs: readonly number[];
+}
+
+/** asyncScheduler, noting when each action starts running and how late timers fire. */
+function markingScheduler(): { scheduler: SchedulerLike; running: () => number | undefined; late: number[] } {
+  let current: number | undefined;
+  const late: number[] = [];
+  const schedule = <T>(
+    work: (this: SchedulerAction<T>, state?: T) => void,
+    delay = 0,
+    state?: T,
+  ): Subscription => {
+    const due = performance.now() + delay;
+    return asyncScheduler.schedule(
+      function (this: SchedulerAction<T>, s?: T) {
+        const start = performance.now();
+        if (delay >= 100) late.push(start - due);
+        const outer = current;
+        current = start;
+        try {
+          work.call(this, s);
+        } finally {
+          current = outer;
+        }
+      },
+      delay,
+      state,
+    );
+  };
+  return {
+    scheduler: { now: () => asyncScheduler.now(), schedule },
+    running: () => current,
+    late,
+  };
+}
+
+/** Connect, then time `polls` POLL exchanges at 9600 baud on the real clock. */
+export async function pollsOnTheWire(encrypted: boolean, polls: number, seed = 21): Promise<WireRun> {
+  const marks = markingScheduler();
+  const exchanges: Exchange[] = [];
+  let recording = false;
+  let request: { fire: number; delivery?: Delivery } | undefined;
+  let fireOfNextWrite: number | undefined;
+
+  const onDelivery = (d: Delivery): void => {
+    if (!recording) return;
+    if (d.toDevice) {
+      if (request !== undefined) request = { ...request, delivery: d };
+      return;
+    }
+    const req = request?.delivery;
+    if (request === undefined || req === undefined) return;
+    const bytes = req.bytes + d.bytes;
+    exchanges.push({
+      bytes,
+      wireMs: (bytes * ESSP_BITS_PER_BYTE * 1000) / BAUD,
+      elapsedMs: d.handledAt - request.fire,
+      sendMs: req.writtenAt - request.fire,
+      receiveMs: d.handledAt - d.deliveredAt,
+      simMs: req.handledAt - req.deliveredAt,
+      lateMs: req.deliveredAt - req.dueAt + (d.deliveredAt - d.dueAt),
+    });
+    request = undefined;
+  };
+  const [host, sim] = createPacedPair(realClock(), { baud: BAUD, onDelivery });
+  // The start of an exchange: the scheduler action (the poll timer) during which the POLL is written.
+  const timedHost: Transport = {
+    ...host,
+    data$: host.data$,
+    write: (bytes) => {
+      fireOfNextWrite = marks.running() ?? performance.now();
+      if (recording) request = { fire: fireOfNextWrite };
+      return host.write(bytes);
+    },
+  };
+  const rig = createRig({ scheduler: marks.scheduler, encrypted, seed, line: [timedHost, sim] });
+  try {
+    await rig.whenEnabled();
+    // Let the first polls settle (code compiled, caches warm) before timing.
+    await new Promise((r) => setTimeout(r, 1500));
+    marks.late.length = 0;
+    recording = true;
+    await new Promise<void>((resolve, reject) => {
+      const check = setInterval(() => {
+        if (rig.errors > 0) {
+          clearInterval(check);
+          reject(new Error(`${rig.errors} device errors during the run`));
+        } else if (exchanges.length >= polls) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 50);
+    });
+    recording = false;
+    return { exchanges: exchanges.slice(0, polls), timerLateMs: [...marks.late] };
+  } finally {
+    rig.dispose();
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * Suite `seed`: cashwire's eSSP receive path against the older eSSP library
+ * (`encrypted-smiley-secure-protocol`, a devDependency used only here) on the
+ * same bytes from `bench/streams.ts`.
+ *
+ * How that library receives: its serial port is piped into its own stream
+ * Transform (`src/parser.js`), which hunts STX, unstuffs, checks the CRC and
+ * pushes each frame as a Buffer; its `SSP` object hands that Buffer to its
+ * `parsePacket` method, which checks the CRC again, decrypts with aes-js when
+ * a key is set, and decodes POLL events with `parseData` (`src/utils.js`).
+ * The bench calls exactly those: the Transform written to directly (cheaper
+ * than piping a port into it) and `parsePacket` on an `SSP` object with the
+ * state its POLL handling would have (command POLL, protocol 6, SMART Payout,
+ * the key negotiated through its own key-derivation method).
+ *
+ * Two inputs: the stream cut into 1-64 byte chunks as a port delivers it, and
+ * the same bytes cut at frame boundaries. The older parser loses frames when a
+ * chunk holds the end of one frame and the start of the next, so the second
+ * input is its best case; it is the one the targets are checked on.
+ */
+import { createRequire } from 'node:module';
+import type { Transform } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { Bench } from 'tinybench';
+import { deframeAndDecode, deframeDecryptDecode, deframeOnly, type ReceiveCounts } from './essp-receive.js';
+import { atLeast, printTargets, type Target } from './device-targets.js';
+import { mb, ms, thousands, type BenchRun, type Suite } from './report.js';
+import { BENCH_CONTEXT, BENCH_KEY_BYTES, benchKey, buildStreams, type FrameStream } from './streams.js';
+
+const require = createRequire(import.meta.url);
+
+/** The parts of the older library's `SSP` object that its POLL handling uses. */
+interface SeedSsp {
+  currentCommand: string | null;
+  protocol_version: number | undefined;
+  unit_type: string | null;
+  keys: { hostRandom: bigint | null; modulusKey: bigint | null };
+  encryptKey?: Uint8Array;
+  parsePacket(frame: Uint8Array): { success: boolean; info: unknown };
+  createHostEncryptionKeys(slaveKey: Uint8Array): void;
+}
+
+const SeedSSP = require('encrypted-smiley-secure-protocol') as new (param: object) => SeedSsp;
+const SeedParser = require('encrypted-smiley-secure-protocol/src/parser.js') as new (o: {
+  id: number;
+}) => Transform;
+const seedUnitTypes = require('encrypted-smiley-secure-protocol/src/unit_type.js') as Record<number, string>;
+
+/**
+ * An `SSP` object as it stands while polling a SMART Payout at protocol 6. For
+ * the encrypted stream the key comes from its own `createHostEncryptionKeys`:
+ * with host random 1 and a large modulus the negotiated part equals the slave
+ * key passed, which gives the bench key (fixed key + 0x038E39).
+ */
+function seedSsp(encrypted: boolean): SeedSsp {
+  const ssp = new SeedSSP({ id: 0, fixedKey: '0123456701234567' });
+  ssp.currentCommand = 'POLL';
+  ssp.protocol_version = BENCH_CONTEXT.protocolVersion;
+  ssp.unit_type = seedUnitTypes[BENCH_CONTEXT.unitType] ?? null;
+  if (encrypted) {
+    ssp.keys.hostRandom = 1n;
+    ssp.keys.modulusKey = 1n << 62n;
+    ssp.createHostEncryptionKeys(BENCH_KEY_BYTES.subarray(8));
+    const key = ssp.encryptKey;
+    if (key === undefined || key.length !== 16 || key.some((b, i) => b !== BENCH_KEY_BYTES[i])) {
+      throw new Error('the older library derived a different key');
+    }
+  }
+  return ssp;
+}
+
+/** One pass of the older library over `chunks`: its Transform, then `parsePacket` per frame unless `ssp` is undefined. */
+async function seedPass(chunks: readonly Uint8Array[], ssp: SeedSsp | undefined): Promise<ReceiveCounts> {
+  const counts: ReceiveCounts = { frames: 0, events: 0, diagnostics: 0, failures: 0 };
+  const parser = new SeedParser({ id: 0 });
+  parser.on('data', (frame: Uint8Array) => {
+    counts.frames++;
+    if (ssp === undefined) return;
+    const r = ssp.parsePacket(frame);
+    // An empty POLL reply is a success whose info is `{}`, not a list.
+    if (!r.success) counts.failures++;
+    else if (Array.isArray(r.info)) counts.events += r.info.length;
+  });
+  // 'data' switches the stream to flowing on the next tick; write once it flows.
+  await new Promise((r) => setImmediate(r));
+  for (const c of chunks) parser.write(c);
+  parser.end();
+  await finished(parser);
+  return counts;
+}
+
+/** The stream cut at frame boundaries (walking STX, unstuffed LENGTH and CRC). */
+function frameChunks(stream: FrameStream): Uint8Array[] {
+  const { bytes } = stream;
+  const out: Uint8Array[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    let i = at + 1;
+    const next = (): number => {
+      const b = bytes[i++]!;
+      if (b === 0x7f) i++; // a stuffed 0x7F is sent twice
+      return b;
+    };
+    next(); // SEQ/ID
+    const length = next();
+    for (let k = 0; k < length + 2; k++) next(); // DATA, CRC
+    out.push(bytes.subarray(at, i));
+    at = i;
+  }
+  if (out.length !== stream.frames) throw new Error(`split ${out.length} frames, expected ${stream.frames}`);
+  return out;
+}
+
+interface Pair {
+  readonly stage: string;
+  readonly input: string;
+  readonly bytes: number;
+  readonly ours: () => ReceiveCounts;
+  readonly seed: () => Promise<ReceiveCounts>;
+}
+
+async function run({ quick }: BenchRun): Promise<void> {
+  const streams = buildStreams();
+  const { plain, encrypted } = streams;
+  const key = benchKey();
+  const inputs = [
+    { name: 'serial chunks', plain: streams.plainChunks, encrypted: streams.encryptedChunks },
+    { name: 'whole frames', plain: frameChunks(plain), encrypted: frameChunks(encrypted) },
+  ];
+  const pairs: Pair[] = inputs.flatMap((input) => [
+    {
+      stage: 'A deframe + CRC',
+      input: input.name,
+      bytes: plain.bytes.length,
+      ours: () => deframeOnly(input.plain),
+      seed: () => seedPass(input.plain, undefined),
+    },
+    {
+      stage: 'B deframe + CRC + events',
+      input: input.name,
+      bytes: plain.bytes.length,
+      ours: () => deframeAndDecode(input.plain, BENCH_CONTEXT),
+      seed: () => seedPass(input.plain, seedSsp(false)),
+    },
+    {
+      stage: 'C deframe + CRC + decrypt + events',
+      input: input.name,
+      bytes: encrypted.bytes.length,
+      ours: () => deframeDecryptDecode(input.encrypted, key, BENCH_CONTEXT),
+      seed: () => seedPass(input.encrypted, seedSsp(true)),
+    },
+  ]);
+
+  // What each side makes of the input, before any timing.
+  const checks = [];
+  for (const p of pairs) {
+    const o = p.ours();
+    const s = await p.seed();
+    checks.push({
+      stage: p.stage,
+      input: p.input,
+      'frames (cashwire)': o.frames,
+      'frames (older)': s.frames,
+      'events (cashwire)': o.events,
+      'events (older)': s.events,
+      'failed (cashwire)': o.diagnostics + o.failures,
+      'failed (older)': s.failures,
+    });
+  }
+  console.log(
+    `input: plain ${mb(plain.bytes.length)} MB (${thousands(plain.frames)} replies), ` +
+      `encrypted ${mb(encrypted.bytes.length)} MB (${thousands(encrypted.frames)} replies); ` +
+      'older library = encrypted-smiley-secure-protocol, its parser Transform + SSP.parsePacket',
+  );
+  console.log('\nwhat each side recovers from the input (events: as each library counts them)');
+  console.table(checks);
+
+  const bench = new Bench({
+    name: 'seed compare',
+    time: quick ? 200 : 1500,
+    warmupTime: quick ? 50 : 300,
+    warmupIterations: quick ? 1 : 2,
+    iterations: quick ? 2 : 5,
+  });
+  for (const p of pairs) {
+    bench.add(`cashwire ${p.stage} / ${p.input}`, () => void p.ours());
+    bench.add(`older ${p.stage} / ${p.input}`, async () => {
+      await p.seed();
+    });
+  }
+  const started = performance.now();
+  await bench.run();
+  const mean = (i: number): number => {
+    const r = bench.tasks[i]!.result;
+    if (r.state !== 'completed') throw new Error(`${bench.tasks[i]!.name}: ${r.state}`);
+    return r.latency.mean / 1000;
+  };
+  const rme = (i: number): string => {
+    const r = bench.tasks[i]!.result;
+    return r.state === 'completed' ? r.latency.rme.toFixed(0) : '?';
+  };
+  const rows = pairs.map((p, k) => {
+    const ours = mean(2 * k);
+    const seed = mean(2 * k + 1);
+    return {
+      stage: p.stage,
+      input: p.input,
+      'cashwire MB/s': mb(p.bytes / ours),
+      'older MB/s': mb(p.bytes / seed),
+      '± rme % (cashwire / older)': `${rme(2 * k)} / ${rme(2 * k + 1)}`,
+      'cashwire ÷ older': (seed / ours).toFixed(1),
+    };
+  });
+  console.log(
+    `\nthroughput on the same bytes (one pass = one whole stream; ${ms(performance.now() - started)} ms)`,
+  );
+  console.table(rows);
+
+  const targets: Target[] = pairs
+    .map((p, k) => ({ p, ratio: mean(2 * k + 1) / mean(2 * k) }))
+    .filter(({ p }) => !p.stage.startsWith('A'))
+    .map(({ p, ratio }) => ({
+      what: `decode throughput ÷ older library: ${p.stage.slice(2)}, ${p.input}`,
+      ...atLeast(20, '×', 1),
+      measured: ratio,
+      note: p.input === 'whole frames' ? "the older parser's best case" : 'it loses frames here',
+    }));
+  printTargets('seed comparison targets', targets);
+  key.wipe();
+}
+
+export const seedCompareSuite: Suite = {
+  name: 'seed',
+  description:
+    'eSSP decode throughput against the older library encrypted-smiley-secure-protocol on the same bytes',
+  run,
+};
