@@ -18,6 +18,8 @@ import { createPyramidLineDecoder } from '../protocols/pyramid/decode-lines.js';
 import { processIo } from './io.js';
 import { registerDecodeCommand, registerDecoder } from './commands/decode.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerListCommand } from './commands/list.js';
+import { registerProbeCommand } from './commands/probe.js';
 import { registerMonitorCommand } from './commands/monitor.js';
 import { type CliContext, registerSimulateCommand } from './commands/simulate.js';
 
@@ -105,15 +107,20 @@ export function buildProgram(ctx: CliContext): Command {
       `
 Examples:
   cashwire demo                                    every simulator in-process, money in and out
+  cashwire list                                    serial ports, with a guess of what is behind each
+  cashwire probe --port /dev/ttyUSB0               which device answers there, and how
   cashwire simulate essp --port /dev/pts/3         a virtual NV200 on one end of a pty pair
   cashwire monitor essp --port /dev/pts/4 --json   watch it from the other end
   echo "7F 80 01 11 65 82" | cashwire decode essp  read captured bytes
 
 Exit codes: 0 ok, 1 device or protocol error, 2 bad usage. Set DEBUG=1 for stack traces.`,
     );
+  // In the order a newcomer meets them: try it, find the port, see what answers, watch it, fake it, read a capture.
   registerDemoCommand(program, ctx);
-  registerSimulateCommand(program, ctx);
+  registerListCommand(program, ctx.io, ctx.done);
+  registerProbeCommand(program, ctx.io, ctx.done);
   registerMonitorCommand(program, ctx);
+  registerSimulateCommand(program, ctx);
   registerDecodeCommand(program, ctx.io);
   return program;
 }

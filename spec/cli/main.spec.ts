@@ -49,6 +49,8 @@ describe('cashwire main', () => {
     it('every leaf command has a description, options and examples', async () => {
       const leaves = [
         ['demo'],
+        ['list'],
+        ['probe'],
         ['simulate', 'essp'],
         ['simulate', 'cctalk'],
         ['simulate', 'pyramid'],

@@ -21,7 +21,7 @@ export interface CliContext {
   /** Emits when the user asks the command to stop (SIGINT, SIGTERM). */
   readonly stop$: Observable<unknown>;
   /** A command's exit code (kept off `process.exitCode` so the program can run in-process). */
-  done(code: number): void;
+  readonly done: (code: number) => void;
 }
 
 /** eSSP simulator profiles as typed on the command line: nv200, nv200-smart-payout, smart-hopper ... */
