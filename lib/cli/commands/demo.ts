@@ -86,6 +86,14 @@ interface HostTally {
   paidOut: Map<string, number>;
 }
 
+interface Check {
+  readonly agree: boolean;
+  readonly busy: boolean;
+  /** The simulator's own counters (JSON tally) and the same in words (pretty tally). */
+  readonly simulator: object;
+  readonly summary: string;
+}
+
 interface Rig {
   readonly protocol: ProtocolName;
   readonly title: string;
@@ -93,7 +101,7 @@ interface Rig {
   /** Cold: the scripted steps, one after another; `more()` is false once the duration is over. */
   script(more: () => boolean, act: (ref: DeviceRef, text: string) => void): Observable<unknown>;
   /** Does the simulator agree with the host, and is anything still under way? */
-  check(host: HostTally): { readonly agree: boolean; readonly busy: boolean; readonly simulator: object };
+  check(host: HostTally): Check;
   dispose(): void;
 }
 
@@ -191,6 +199,10 @@ function esspRig(gapMs: number): Rig {
           sumOf(h.paidOut, currency) === s.paidOut,
         busy: paying || inFlight > 0,
         simulator: { ...s, currency },
+        summary:
+          `${s.accepted + s.stored} note(s) taken (${s.accepted} stacked, ${s.stored} stored), ` +
+          `${formatMoney({ amount: s.creditedValue, currency })} in; ` +
+          `${formatMoney({ amount: s.paidOut, currency })} paid out`,
       };
     },
     dispose: () => {
@@ -249,6 +261,9 @@ function ccTalkRig(gapMs: number): Rig {
           sumOf(host.paidOut, currency) === s.paidOut * (coinValue?.amount ?? 0),
         busy: paying,
         simulator: { ...s, hopperCoin: coinValue },
+        summary:
+          `${s.accepted} coin(s) accepted, ${s.rejected} rejected; ${s.paidOut} coin(s) paid out` +
+          (coinValue ? ` (${formatMoney({ amount: coinValue.amount * s.paidOut, currency })})` : ''),
       };
     },
     dispose: () => {
@@ -282,11 +297,15 @@ function pyramidRig(gapMs: number): Rig {
         enabled(w),
         steps(more, gapMs, [bill(3, '5.00 USD', act), bill(1, '1.00 USD', act), bill(4, '10.00 USD', act)]),
       ),
-    check: (h) => ({
-      agree: h.credits === sim.stats.accepted,
-      busy: sim.phase !== 'idle',
-      simulator: sim.stats,
-    }),
+    check: (h) => {
+      const s = sim.stats;
+      return {
+        agree: h.credits === s.accepted,
+        busy: sim.phase !== 'idle',
+        simulator: s,
+        summary: `${s.accepted} bill(s) stacked, ${s.rejected} rejected, ${s.returned} returned`,
+      };
+    },
     dispose: () => {
       device.dispose();
       sim.dispose();
@@ -361,7 +380,7 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
   const stop$ = options.stop$ ?? EMPTY;
   let stopped = false;
   const more = (): boolean => !stopped && Date.now() - started < durationMs;
-  const checks = (): ReturnType<Rig['check']>[] => rigs.map((r) => r.check(hosts.get(r.protocol)!));
+  const checks = (): Check[] => rigs.map((r) => r.check(hosts.get(r.protocol)!));
 
   const scripts$ = merge(...rigs.map((r) => r.script(more, act)));
   // Stay the whole duration even when the scripts are done early.
@@ -395,7 +414,7 @@ function printTally(
   style: OutputStyle,
   rigs: readonly Rig[],
   hosts: ReadonlyMap<ProtocolName, HostTally>,
-  results: readonly ReturnType<Rig['check']>[],
+  results: readonly Check[],
 ): void {
   const rows = rigs.map((rig, i) => {
     const h = hosts.get(rig.protocol)!;
@@ -424,29 +443,8 @@ function printTally(
     const mark = r.agree ? paint(style, 'green', 'agree') : paint(style, 'red', 'DISAGREE');
     io.out(`  ${paint(style, 'cyan', rig.title)}  ${mark}`);
     io.out(`    driver:    ${h.credits} credit(s), ${show(h.credited)} in; ${show(h.paidOut)} paid out`);
-    io.out(`    simulator: ${simulatorSummary(rig.protocol, r.simulator)}`);
+    io.out(`    simulator: ${r.summary}`);
   }
-}
-
-/** The simulator's own counters, in words. */
-function simulatorSummary(protocol: ProtocolName, s: object): string {
-  const n = s as Record<string, unknown>;
-  const num = (k: string): number => (typeof n[k] === 'number' ? n[k] : 0);
-  if (protocol === 'essp') {
-    const currency = typeof n['currency'] === 'string' ? n['currency'] : 'EUR';
-    return (
-      `${num('accepted') + num('stored')} note(s) taken (${num('accepted')} stacked, ${num('stored')} stored), ` +
-      `${formatMoney({ amount: num('creditedValue'), currency })} in; ${formatMoney({ amount: num('paidOut'), currency })} paid out`
-    );
-  }
-  if (protocol === 'cctalk') {
-    const coin = n['hopperCoin'] as Money | undefined;
-    const paid = coin
-      ? ` (${formatMoney({ amount: coin.amount * num('paidOut'), currency: coin.currency })})`
-      : '';
-    return `${num('accepted')} coin(s) accepted, ${num('rejected')} rejected; ${num('paidOut')} coin(s) paid out${paid}`;
-  }
-  return `${num('accepted')} bill(s) stacked, ${num('rejected')} rejected, ${num('returned')} returned`;
 }
 
 export function registerDemoCommand(program: Command, ctx: CliContext): void {
