@@ -16,6 +16,7 @@ import { type Observable, ReplaySubject } from 'rxjs';
 import { isCashwireError } from '../core/errors.js';
 import { createPyramidLineDecoder } from '../protocols/pyramid/decode-lines.js';
 import { processIo } from './io.js';
+import { registerCommandCommand } from './commands/command.js';
 import { registerDecodeCommand, registerDecoder } from './commands/decode.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerListCommand } from './commands/list.js';
@@ -111,15 +112,18 @@ Examples:
   cashwire probe --port /dev/ttyUSB0               which device answers there, and how
   cashwire simulate essp --port /dev/pts/3         a virtual NV200 on one end of a pty pair
   cashwire monitor essp --port /dev/pts/4 --json   watch it from the other end
+  cashwire command essp --port /dev/pts/4 GET_SERIAL_NUMBER
   echo "7F 80 01 11 65 82" | cashwire decode essp  read captured bytes
 
 Exit codes: 0 ok, 1 device or protocol error, 2 bad usage. Set DEBUG=1 for stack traces.`,
     );
-  // In the order a newcomer meets them: try it, find the port, see what answers, watch it, fake it, read a capture.
+  // In the order a newcomer meets them: try it, find the port, see what answers, watch it, talk to it,
+  // fake it, read a capture.
   registerDemoCommand(program, ctx);
   registerListCommand(program, ctx.io, ctx.done);
   registerProbeCommand(program, ctx.io, ctx.done);
   registerMonitorCommand(program, ctx);
+  registerCommandCommand(program, ctx.io, ctx.done);
   registerSimulateCommand(program, ctx);
   registerDecodeCommand(program, ctx.io);
   return program;

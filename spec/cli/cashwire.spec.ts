@@ -107,7 +107,7 @@ describe('cashwire command', function () {
 
     it('--help lists every subcommand with examples and exits 0', () => {
       expect(help.code).to.equal(0);
-      for (const name of ['demo', 'list', 'probe', 'monitor', 'simulate', 'decode']) {
+      for (const name of ['demo', 'list', 'probe', 'monitor', 'command', 'simulate', 'decode']) {
         expect(help.stdout).to.match(new RegExp(`^  ${name}\\b`, 'm'));
       }
       expect(help.stdout).to.include('Examples:');

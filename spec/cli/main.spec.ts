@@ -51,6 +51,7 @@ describe('cashwire main', () => {
         ['demo'],
         ['list'],
         ['probe'],
+        ['command'],
         ['simulate', 'essp'],
         ['simulate', 'cctalk'],
         ['simulate', 'pyramid'],
