@@ -6,6 +6,7 @@
  * window and by N: the share of one core each device costs. Simulators,
  * timers and GC are all inside that figure, so it overstates the driver.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { asyncScheduler } from 'rxjs';
 import { createMemoryPair } from '../lib/transport/memory.js';
 import { createCpuSplit } from './device-line.js';
@@ -23,6 +24,21 @@ export interface FleetRun {
   readonly simSharePerDevice: number;
   /** CPU µs per poll, simulator included. */
   readonly usPerPoll: number;
+  /**
+   * The main (JavaScript) thread's part of the share, from /proc (Linux only,
+   * 10 ms ticks); the rest ran on V8's helper threads (GC, compilation).
+   */
+  readonly mainThreadSharePerDevice: number | undefined;
+}
+
+/** CPU ms of this process's main thread so far, or undefined off Linux. */
+function mainThreadCpuMs(): number | undefined {
+  const path = `/proc/self/task/${process.pid}/stat`;
+  if (!existsSync(path)) return undefined;
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime, fields 14 and 15 of stat(5), in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -53,9 +69,11 @@ export async function pollFleet(
     split.reset();
     const polls0 = writes();
     const wall0 = performance.now();
+    const main0 = mainThreadCpuMs();
     const cpu0 = process.cpuUsage();
     await sleep(windowMs);
     const cpu = process.cpuUsage(cpu0);
+    const main1 = mainThreadCpuMs();
     const wall = performance.now() - wall0;
     const polls = writes() - polls0;
     const errors = rigs.reduce((n, r) => n + r.errors, 0);
@@ -69,6 +87,8 @@ export async function pollFleet(
       sharePerDevice: cpuMs / wall / devices,
       simSharePerDevice: split.simMs / wall / devices,
       usPerPoll: (cpuMs * 1000) / polls,
+      mainThreadSharePerDevice:
+        main0 === undefined || main1 === undefined ? undefined : (main1 - main0) / wall / devices,
     };
   } finally {
     for (const r of rigs) r.dispose();

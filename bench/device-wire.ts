@@ -11,7 +11,13 @@
  * bench's own lateness in delivering bytes (its timers are not exact) and the
  * simulator's time are measured too, so the driver's part can be told apart.
  */
-import { asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  Observable,
+  asyncScheduler,
+  type SchedulerAction,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
 import type { Transport } from '../lib/transport/transport.js';
 import { ESSP_BITS_PER_BYTE, createPacedPair, realClock, type Delivery } from './device-line.js';
 import { createRig } from './device-rig.js';
@@ -29,6 +35,9 @@ export interface Exchange {
   readonly sendMs: number;
   /** Driver: reply delivered → handling done (deframe, CRC, decrypt, decode, events). */
   readonly receiveMs: number;
+  /** CPU time (process.cpuUsage) of the send and receive parts: less than their wall time when the OS ran something else. */
+  readonly sendCpuMs: number;
+  readonly receiveCpuMs: number;
   /** Simulator: request delivered → reply written. */
   readonly simMs: number;
   /** The bench's lateness in delivering request and reply after their last byte. */
@@ -42,8 +51,12 @@ export interface WireRun {
 }
 
 /** asyncScheduler, noting when each action starts running and how late timers fire. */
-function markingScheduler(): { scheduler: SchedulerLike; running: () => number | undefined; late: number[] } {
-  let current: number | undefined;
+function markingScheduler(): {
+  scheduler: SchedulerLike;
+  running: () => { at: number; cpu: NodeJS.CpuUsage } | undefined;
+  late: number[];
+} {
+  let current: { at: number; cpu: NodeJS.CpuUsage } | undefined;
   const late: number[] = [];
   const schedule = <T>(
     work: (this: SchedulerAction<T>, state?: T) => void,
@@ -53,10 +66,11 @@ function markingScheduler(): { scheduler: SchedulerLike; running: () => number |
     const due = performance.now() + delay;
     return asyncScheduler.schedule(
       function (this: SchedulerAction<T>, s?: T) {
+        const cpu = process.cpuUsage();
         const start = performance.now();
         if (delay >= 100) late.push(start - due);
         const outer = current;
-        current = start;
+        current = { at: start, cpu };
         try {
           work.call(this, s);
         } finally {
@@ -79,8 +93,12 @@ export async function pollsOnTheWire(encrypted: boolean, polls: number, seed = 2
   const marks = markingScheduler();
   const exchanges: Exchange[] = [];
   let recording = false;
-  let request: { fire: number; delivery?: Delivery } | undefined;
-  let fireOfNextWrite: number | undefined;
+  let request: { fire: number; sendCpuMs: number; delivery?: Delivery } | undefined;
+  let receiveCpuMs = 0;
+  const cpuMs = (since: NodeJS.CpuUsage): number => {
+    const d = process.cpuUsage(since);
+    return (d.user + d.system) / 1000;
+  };
 
   const onDelivery = (d: Delivery): void => {
     if (!recording) return;
@@ -97,6 +115,8 @@ export async function pollsOnTheWire(encrypted: boolean, polls: number, seed = 2
       elapsedMs: d.handledAt - request.fire,
       sendMs: req.writtenAt - request.fire,
       receiveMs: d.handledAt - d.deliveredAt,
+      sendCpuMs: request.sendCpuMs,
+      receiveCpuMs,
       simMs: req.handledAt - req.deliveredAt,
       lateMs: req.deliveredAt - req.dueAt + (d.deliveredAt - d.dueAt),
     });
@@ -106,10 +126,25 @@ export async function pollsOnTheWire(encrypted: boolean, polls: number, seed = 2
   // The start of an exchange: the scheduler action (the poll timer) during which the POLL is written.
   const timedHost: Transport = {
     ...host,
-    data$: host.data$,
+    data$: new Observable<Uint8Array>((subscriber) =>
+      host.data$.subscribe({
+        next: (chunk) => {
+          const cpu = process.cpuUsage();
+          subscriber.next(chunk);
+          receiveCpuMs = cpuMs(cpu);
+        },
+        error: (e: unknown) => subscriber.error(e),
+        complete: () => subscriber.complete(),
+      }),
+    ),
     write: (bytes) => {
-      fireOfNextWrite = marks.running() ?? performance.now();
-      if (recording) request = { fire: fireOfNextWrite };
+      const action = marks.running();
+      if (recording) {
+        request =
+          action === undefined
+            ? { fire: performance.now(), sendCpuMs: 0 }
+            : { fire: action.at, sendCpuMs: cpuMs(action.cpu) };
+      }
       return host.write(bytes);
     },
   };
