@@ -1,3 +1,5 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Subject, of } from 'rxjs';
 import type { CliIo } from '../../lib/cli/io.js';
@@ -14,6 +16,7 @@ import { PYRAMID_LINE } from '../../lib/protocols/pyramid/framing.js';
 import { createPyramidSimulator } from '../../lib/protocols/pyramid/simulator/simulator.js';
 import { createMemoryPair } from '../../lib/transport/memory.js';
 import type { LineSettings, Transport } from '../../lib/transport/transport.js';
+import { type PtyPair, createPtyPair } from '../helpers/pty.js';
 
 export function fakeIo(isTty = false): { io: CliIo; out: string[]; err: string[] } {
   const out: string[] = [];
@@ -212,5 +215,80 @@ describe('cashwire probe', () => {
     expect(w.echoed()).to.equal(false);
     w.transport.write(Uint8Array.of(2, 0, 1, 254, 255)).subscribe();
     expect(w.echoed()).to.equal(true);
+  });
+});
+
+describe('cashwire probe (spawned, over a socat pty pair)', function () {
+  this.timeout(20_000);
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+
+  function run(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'lib/cli/entry.ts', ...args], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('error', reject);
+      child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  /** `cashwire simulate essp --port <path>` through the real entry; resolves once it is listening. */
+  function simulate(path: string): Promise<ChildProcessWithoutNullStreams> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'lib/cli/entry.ts', 'simulate', 'essp', '--port', path],
+        { cwd: root },
+      );
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("type 'help' for commands")) resolve(child);
+      });
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`simulator exited early (${String(code)}): ${out}`)));
+    });
+  }
+
+  let pty: PtyPair | undefined;
+  afterEach(async () => {
+    await pty?.close();
+    pty = undefined;
+  });
+
+  it('identifies `cashwire simulate essp` on the other end; --json output parses; exit 0', async () => {
+    pty = await createPtyPair();
+    const sim = await simulate(pty.a);
+    try {
+      const { code, stdout } = await run(['probe', '--port', pty.b, '--json']);
+      expect(code).to.equal(0);
+      const report = JSON.parse(stdout) as { answered: boolean; found: { protocol: string; unit: string }[] };
+      expect(report.answered).to.equal(true);
+      expect(report.found.map((f) => [f.protocol, f.unit])).to.deep.equal([['essp', 'BANKNOTE_VALIDATOR']]);
+    } finally {
+      const exited = new Promise((r) => sim.once('exit', r));
+      sim.stdin.end();
+      await exited;
+    }
+  });
+
+  it('nothing on the other end: exit 1 with what to check', async () => {
+    pty = await createPtyPair();
+    const { code, stdout } = await run(['probe', '--port', pty.b, '--timeout', '20']);
+    expect(code).to.equal(1);
+    expect(stdout).to.contain(`Nothing answered on ${pty.b}`);
+    expect(stdout).to.match(/DIP switches/);
+  });
+
+  it('bad usage is exit 2 with one line', async () => {
+    const { code, stderr } = await run(['probe', '--port', '/dev/null', '--timeout', '5']);
+    expect(code).to.equal(2);
+    expect(stderr.trim().split('\n')).to.have.length(1);
+    expect(stderr).to.match(/20\.\.5000/);
   });
 });

@@ -153,6 +153,8 @@ export async function runProbe(options: ProbeOptions, io: CliIo): Promise<number
 
   const found = probes.flatMap((p) => p.found);
   const openFailed = probes.length > 0 && probes.every((p) => p.error !== undefined);
+  // A port that cannot be opened is one actionable line, whatever the output mode.
+  if (openFailed) io.err(`cashwire: ${probes[0]!.error!}`);
   if (json) {
     io.out(
       jsonLine({
@@ -164,9 +166,7 @@ export async function runProbe(options: ProbeOptions, io: CliIo): Promise<number
       }),
     );
   } else if (found.length === 0) {
-    if (openFailed) {
-      io.err(`cashwire: ${probes[0]!.error!}`);
-    } else {
+    if (!openFailed) {
       io.out('');
       io.out(`Nothing answered on ${options.port}. Tried:`);
       for (const p of probes) io.out(`  ${PROBERS[p.protocol].label} at ${p.line}: ${p.tried}`);
