@@ -144,7 +144,9 @@ export function stateLine(style: OutputStyle, device: DeviceRef, state: DeviceSt
           ? { error: state.error.message }
           : {};
   if (style.json) return jsonLine({ type: 'state', device, status: state.status, ...extra });
-  const detail = Object.values(extra).map(String).join(' ');
+  const detail = Object.entries(extra)
+    .map(([k, v]) => (k === 'attempt' ? `attempt ${String(v)}` : String(v)))
+    .join(' ');
   const colour: Colour = state.status === 'error' ? 'red' : state.status === 'enabled' ? 'green' : 'dim';
   return `${prefix(style, stamp, device)}${paint(style, colour, `state       ${state.status}`)}${detail === '' ? '' : `  ${detail}`}`;
 }

@@ -100,6 +100,9 @@ describe('cli format', () => {
         status: 'error',
         error: 'No valid reply to SYNC',
       });
+      expect(stateLine(plain, essp, { status: 'connecting', attempt: 2 })).to.equal(
+        'essp:00     state       connecting  attempt 2',
+      );
       expect(JSON.parse(stateLine(json, essp, { status: 'connecting', attempt: 2 }))).to.deep.include({
         status: 'connecting',
         attempt: 2,
