@@ -174,7 +174,7 @@ describe('cashwire command', function () {
       pty = undefined;
     });
 
-    it('a note inserted on the simulator shows as a credit line; both stop cleanly on SIGINT', async () => {
+    it("a note inserted through the simulator's stdin shows as a credit line; both stop cleanly on SIGINT", async () => {
       pty = await createPtyPair();
       const sim = start(['simulate', 'essp', '--port', pty.a, '--device', 'nv200']);
       const mon = start(['monitor', 'essp', '--port', pty.b, '--json']);
@@ -184,7 +184,8 @@ describe('cashwire command', function () {
 
       await simOut.waitFor((l) => l.includes("type 'help'"), 20_000, 'simulator banner');
       await monOut.waitFor((l) => l.includes('"status":"enabled"'), 20_000, 'enabled state');
-      sim.stdin.write('insert 3\n');
+      // The end of stdin does not stop a simulator: the note still goes through.
+      sim.stdin.end('insert 3\n');
       const line = await monOut.waitFor((l) => l.includes('"type":"credit"'), 5_000, 'credit line');
       expect(JSON.parse(line)).to.deep.include({
         type: 'credit',

@@ -111,6 +111,35 @@ describe('cashwire monitor essp (in-process)', function () {
     for (const line of h.out) expect(() => JSON.parse(line) as unknown, line).to.not.throw();
   });
 
+  it('quit on stdin stops it; the end of stdin alone does not', async () => {
+    const host = unitOnLine();
+    const h = harness();
+    const stdin = new Subject<string>();
+    const io = { ...h.io, stdinLines$: stdin };
+    const done = runEsspMonitor({ port: '/dev/fake', stop$: stopper(), open: () => of(host) }, io);
+    await waitLine(h, /state\s+enabled/);
+    stdin.next('quit');
+    expect(await done).to.equal(0);
+    sim!.dispose();
+
+    const again = unitOnLine();
+    const stdin2 = new Subject<string>();
+    const stop$ = stopper();
+    let finished = false;
+    const second = runEsspMonitor(
+      { port: '/dev/fake', stop$, open: () => of(again) },
+      { ...h.io, stdinLines$: stdin2 },
+    ).then((code) => {
+      finished = true;
+      return code;
+    });
+    stdin2.complete();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(finished, 'still running after the end of stdin').to.equal(false);
+    stop$.next();
+    expect(await second).to.equal(0);
+  });
+
   it('says early when nothing answers, and keeps trying until stopped', async () => {
     const [host] = createMemoryPair();
     const h = harness();

@@ -6,7 +6,9 @@
  * unit that resets comes back as a new port).
  */
 import {
+  NEVER,
   type Observable,
+  concat,
   defer,
   endWith,
   first,
@@ -125,9 +127,15 @@ export async function runEsspMonitor(options: EsspMonitorOptions, io: CliIo): Pr
       .subscribe(() => warn(silence(options.port))),
   ];
 
-  // Ends on a stop request, or when the device gives up (its state stream completes after 'error').
+  // Ends on a stop request, on `quit` typed on stdin (whose end alone stops nothing: the monitor may
+  // run in the background), or when the device gives up (its state stream completes after 'error').
+  const quit$ = concat(io.stdinLines$, NEVER).pipe(first((l) => /^\s*(quit|exit|q)\s*$/i.test(l)));
   await firstValueFrom(
-    race(options.stop$.pipe(map(() => undefined)), device.state$.pipe(ignoreElements(), endWith(undefined))),
+    race(
+      options.stop$.pipe(map(() => undefined)),
+      quit$.pipe(map(() => undefined)),
+      device.state$.pipe(ignoreElements(), endWith(undefined)),
+    ),
     { defaultValue: undefined },
   );
   for (const s of subs) s.unsubscribe();

@@ -4,20 +4,10 @@
  * Pretty lines by default, JSON lines with `--json`.
  */
 import { type Command, Option } from 'commander';
-import { NEVER, concat, takeUntil } from 'rxjs';
-import type { CliIo } from '../io.js';
 import { runCcTalkMonitor } from './cctalk.js';
 import { runEsspMonitor } from './essp-monitor.js';
 import { runPyramidMonitor } from './pyramid.js';
-import { type CliContext, integerIn, parseHexKey } from './simulate.js';
-
-/**
- * Monitors keep running when standard input is closed (started in the
- * background or with `< /dev/null`): they end on `quit` or a stop signal.
- */
-export function untilStoppedIgnoringEof(ctx: CliContext): CliIo {
-  return { ...ctx.io, stdinLines$: concat(ctx.io.stdinLines$, NEVER).pipe(takeUntil(ctx.stop$)) };
-}
+import { type CliContext, integerIn, parseHexKey, untilStopped } from './simulate.js';
 
 export function registerMonitorCommand(program: Command, ctx: CliContext): void {
   const monitor = program
@@ -48,7 +38,8 @@ Examples:
       'after',
       `
 Output: state changes, the unit's identity, then events such as
-  12:00:01.204  essp:00     credit    10.00 EUR  note ch2
+  12:00:01.204  essp:00     credit      10.00 EUR  note ch2
+Stops on Ctrl-C or 'quit' on stdin.
 
 Examples:
   cashwire monitor essp --port /dev/ttyACM0
@@ -87,7 +78,7 @@ Examples:
       ctx.done(
         await runCcTalkMonitor(
           { port: opts['port'] as string, json: opts['json'] === true },
-          untilStoppedIgnoringEof(ctx),
+          untilStopped(ctx),
         ),
       );
     });
@@ -118,7 +109,7 @@ Examples:
             escrow: opts['escrow'] === true,
             json: opts['json'] === true,
           },
-          untilStoppedIgnoringEof(ctx),
+          untilStopped(ctx),
         ),
       );
     });

@@ -1,14 +1,14 @@
 /**
  * `cashwire simulate <protocol> --port <path>`: a virtual device on a serial
  * port (one end of a null-modem cable or of a socat pty pair), driven by line
- * commands typed on standard input. Runs until stdin ends, `quit`, or Ctrl-C.
+ * commands typed on standard input. Runs until `quit` or Ctrl-C.
  *
  * Also home of the option parsers the other subcommands share: each throws
  * commander's InvalidArgumentError, so a bad value is bad usage (exit 2) with
  * the option named, before any port is opened.
  */
 import { type Command, InvalidArgumentError as UsageError, Option } from 'commander';
-import { type Observable, takeUntil } from 'rxjs';
+import { NEVER, type Observable, concat, takeUntil } from 'rxjs';
 import { ESSP_PROFILE_NAMES } from '../../protocols/essp/simulator/index.js';
 import type { CliIo } from '../io.js';
 import { runCcTalkSimulator } from './cctalk.js';
@@ -58,9 +58,14 @@ export function parseHexKey(text: string): string {
   return hex;
 }
 
-/** Simulators end when stdin ends or `quit` is typed; a stop signal cuts stdin off too. */
+/**
+ * Simulators and monitors run until `quit` or a stop signal. The end of
+ * standard input does not stop them: `printf 'insert 2\n' | cashwire simulate
+ * essp ...` must keep the unit alive for the host to poll, and a command
+ * started in the background (stdin closed) must keep running.
+ */
 export function untilStopped(ctx: CliContext): CliIo {
-  return { ...ctx.io, stdinLines$: ctx.io.stdinLines$.pipe(takeUntil(ctx.stop$)) };
+  return { ...ctx.io, stdinLines$: concat(ctx.io.stdinLines$, NEVER).pipe(takeUntil(ctx.stop$)) };
 }
 
 const indent = (lines: readonly string[]): string => lines.map((l) => `  ${l}`).join('\n');
