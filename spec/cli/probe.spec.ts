@@ -40,7 +40,7 @@ const sameLine = (a: LineSettings, b: LineSettings): boolean =>
  * where the wrong framing gives garbage or silence). Records every opening.
  */
 export function simulatedPort(
-  settings: LineSettings | undefined,
+  settings: LineSettings | 'any' | undefined,
   attach: (device: Transport) => { dispose(): void },
 ): { open: OpenAt; opened: LineSettings[]; dispose(): void } {
   const opened: LineSettings[] = [];
@@ -50,7 +50,7 @@ export function simulatedPort(
     open: (_path, at) => {
       opened.push(at);
       const [host, device] = createMemoryPair();
-      if (settings !== undefined && sameLine(at, settings)) sims.push(attach(device));
+      if (settings === 'any' || (settings !== undefined && sameLine(at, settings))) sims.push(attach(device));
       return of(host);
     },
     dispose: () => sims.forEach((s) => s.dispose()),
@@ -107,6 +107,20 @@ describe('cashwire probe', () => {
     expect(coin).to.include({ protocol: 'cctalk', address: 2, unit: 'Coin Acceptor' });
     expect(coin.manufacturer).to.be.a('string').and.not.equal('');
     expect(coin.details).to.include({ checksum: 'simple', echo: true });
+  });
+
+  it('an echoing line that hears every setting (a pty): the echoed SYNC is noted, not a failure', async () => {
+    const port = simulatedPort('any', (t) => createCcTalkSimulator(t, { echo: true }));
+    const { io, out } = fakeIo();
+    const code = await runProbe({ port: '/dev/sim', open: port.open, timeoutMs: 60 }, io);
+    port.dispose();
+    expect(code).to.equal(0);
+    const text = out.join('\n');
+    expect(text).to.match(/^eSSP \(9600 8N2\): no answer/m);
+    expect(text).to.match(
+      /^ {2}no eSSP reply, only other bytes, at 0x00: our own SYNC came back as an echo/m,
+    );
+    expect(text).to.match(/^ccTalk \(9600 8N1\): 1 device\(s\) answered/m);
   });
 
   it('identifies a ccTalk device that uses CRC-16 checksums and gives no echo', async () => {
@@ -271,9 +285,12 @@ describe('cashwire probe (spawned, over a socat pty pair)', function () {
       expect(report.answered).to.equal(true);
       expect(report.found.map((f) => [f.protocol, f.unit])).to.deep.equal([['essp', 'BANKNOTE_VALIDATOR']]);
     } finally {
+      // `quit` ends the simulator; SIGTERM is the fallback should it not listen.
       const exited = new Promise((r) => sim.once('exit', r));
-      sim.stdin.end();
+      const stop = setTimeout(() => sim.kill('SIGTERM'), 2000);
+      sim.stdin.end('quit\n');
       await exited;
+      clearTimeout(stop);
     }
   });
 

@@ -147,6 +147,10 @@ export async function runProbe(options: ProbeOptions, io: CliIo): Promise<number
             : 'no answer';
       io.out(`${PROBERS[protocol].label} (${probe.line}): ${what}  [${probe.elapsedMs} ms]`);
       for (const f of probe.found) for (const line of describeFinding(f)) io.out(`  ${line}`);
+      if (probe.found.length === 0) {
+        for (const n of probe.notes ?? [])
+          io.out(`  no ${PROBERS[protocol].label} reply, only other bytes, at ${n}`);
+      }
     }
     if (probe.found.length > 0 && options.all !== true) break;
   }

@@ -7,12 +7,13 @@
  * half) and asks again.
  */
 import { firstValueFrom } from 'rxjs';
-import { CommandTimeoutError, DeviceError } from '../../core/errors.js';
+import { CommandTimeoutError, DeviceError, TransportError } from '../../core/errors.js';
 import { formatMoney } from '../../core/money.js';
 import { ESSP_LINE } from '../../protocols/essp/context.js';
 import { createEsspBus, type EsspSession } from '../../protocols/essp/session.js';
 import type { SetupInfo } from '../../protocols/essp/setup.js';
 import type { ArgsOf, EsspCommandName, ReplyOf } from '../../protocols/essp/commands/table.js';
+import { watchEcho } from './cctalk.js';
 import {
   type OpenAt,
   type ProbeFinding,
@@ -98,8 +99,10 @@ export async function probeEsspOn(
   transport: Parameters<typeof createEsspBus>[0],
   settings: ProbeSettings,
   addresses: readonly number[] = ESSP_PROBE_ADDRESSES,
+  notes: string[] = [],
 ): Promise<ProbeFinding[]> {
-  const bus = createEsspBus(transport, { timeoutMs: settings.timeoutMs, attempts: 2 });
+  const watched = watchEcho(transport);
+  const bus = createEsspBus(watched.transport, { timeoutMs: settings.timeoutMs, attempts: 2 });
   const found: ProbeFinding[] = [];
   try {
     for (const address of addresses) {
@@ -111,9 +114,18 @@ export async function probeEsspOn(
         synced = true;
         found.push(await identify(session));
       } catch (e) {
-        // Silence means nothing is at this address; a unit that answered SYNC is reported even if
-        // it then fails to identify itself; anything else (a lost line) ends the probe.
-        if (!synced && !(e instanceof CommandTimeoutError)) throw e;
+        // Silence means nothing is at this address. A reply that is not eSSP (on a ccTalk
+        // single-wire line our own SYNC comes back as an echo) is noted, not a failure. A unit
+        // that answered SYNC is reported even if it then fails to identify itself. A lost line
+        // ends the probe.
+        if (e instanceof TransportError) throw e;
+        if (!synced && !(e instanceof CommandTimeoutError)) {
+          notes.push(
+            watched.echoed()
+              ? `${hex2(address)}: our own SYNC came back as an echo; this line loops back what is sent (a ccTalk single-wire interface?)`
+              : `${hex2(address)}: ${messageOf(e)}`,
+          );
+        }
         if (synced) {
           found.push({
             protocol: 'essp',
@@ -140,8 +152,16 @@ export async function probeEssp(open: OpenAt, path: string, settings: ProbeSetti
     tried: `SYNC to ${ESSP_PROBE_ADDRESSES.map(hex2).join(' and ')}, then SETUP_REQUEST, GET_SERIAL_NUMBER, GET_FIRMWARE_VERSION`,
   } as const;
   try {
-    const found = await withTransport(open, path, ESSP_LINE, (t) => probeEsspOn(t, settings));
-    return { ...base, found, elapsedMs: Math.round(performance.now() - started) };
+    const notes: string[] = [];
+    const found = await withTransport(open, path, ESSP_LINE, (t) =>
+      probeEsspOn(t, settings, ESSP_PROBE_ADDRESSES, notes),
+    );
+    return {
+      ...base,
+      found,
+      ...(notes.length > 0 && { notes }),
+      elapsedMs: Math.round(performance.now() - started),
+    };
   } catch (e) {
     return { ...base, found: [], error: messageOf(e), elapsedMs: Math.round(performance.now() - started) };
   }

@@ -42,6 +42,8 @@ export interface ProtocolProbe {
   /** What was sent, in words. */
   readonly tried: string;
   readonly found: readonly ProbeFinding[];
+  /** Replies that were not this protocol's (an echo of what was sent, another protocol's frames). */
+  readonly notes?: readonly string[];
   /** Set when the port could not be opened or the probe failed for a reason other than silence. */
   readonly error?: string;
   readonly elapsedMs: number;
