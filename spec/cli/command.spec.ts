@@ -1,3 +1,5 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Command } from 'commander';
 import { Subject, of } from 'rxjs';
@@ -10,6 +12,7 @@ import { createEsspSimulator } from '../../lib/protocols/essp/simulator/index.js
 import { createPyramidSimulator } from '../../lib/protocols/pyramid/simulator/simulator.js';
 import { createMemoryPair } from '../../lib/transport/memory.js';
 import type { LineSettings, Transport } from '../../lib/transport/transport.js';
+import { type PtyPair, createPtyPair } from '../helpers/pty.js';
 
 function fakeIo(): { io: CliIo; out: string[]; err: string[] } {
   const out: string[] = [];
@@ -328,5 +331,79 @@ describe('cashwire command', () => {
       expect(text).to.contain(flag);
     }
     expect(text).to.match(/Examples:\n {2}cashwire command essp --port/);
+  });
+});
+
+describe('cashwire command (spawned, over a socat pty pair)', function () {
+  this.timeout(20_000);
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const cli = (args: readonly string[]): ChildProcessWithoutNullStreams =>
+    spawn(process.execPath, ['--import', 'tsx', 'lib/cli/entry.ts', ...args], { cwd: root });
+
+  function run(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = cli(args);
+      child.stdin.end();
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('error', reject);
+      child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  let pty: PtyPair | undefined;
+  afterEach(async () => {
+    await pty?.close();
+    pty = undefined;
+  });
+
+  it('REQUEST_MANUFACTURER_ID to `cashwire simulate cctalk --echo`: --json parses, exit 0', async () => {
+    pty = await createPtyPair();
+    const sim = cli(['simulate', 'cctalk', '--port', pty.a, '--echo']);
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      sim.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("Type 'help' for commands")) resolve();
+      });
+      sim.once('exit', (code) => reject(new Error(`simulator exited early (${String(code)}): ${out}`)));
+    });
+    try {
+      const { code, stdout } = await run([
+        'command',
+        'cctalk',
+        '--port',
+        pty.b,
+        'REQUEST_MANUFACTURER_ID',
+        '--address',
+        '2',
+        '--json',
+      ]);
+      expect(code).to.equal(0);
+      const result = JSON.parse(stdout) as { ok: boolean; reply: string; link: object };
+      expect(result).to.deep.include({ ok: true, reply: 'CWS', link: { checksum: 'simple' } });
+    } finally {
+      const exited = new Promise((r) => sim.once('exit', r));
+      const stop = setTimeout(() => sim.kill('SIGTERM'), 2000);
+      sim.stdin.end('quit\n');
+      await exited;
+      clearTimeout(stop);
+    }
+  });
+
+  it('an unknown command name is exit 2 with a suggestion, one line on stderr', async () => {
+    const { code, stdout, stderr } = await run([
+      'command',
+      'essp',
+      '--port',
+      '/dev/null',
+      'GET_SERIAL_NUMBR',
+    ]);
+    expect(code).to.equal(2);
+    expect(stdout).to.equal('');
+    expect(stderr.trim().split('\n')).to.have.length(1);
+    expect(stderr).to.match(/Unknown eSSP command 'GET_SERIAL_NUMBR'\. Did you mean GET_SERIAL_NUMBER/);
   });
 });
