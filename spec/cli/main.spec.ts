@@ -15,6 +15,7 @@ import {
 } from '../../lib/core/errors.js';
 import type { CliIo } from '../../lib/cli/io.js';
 import { EXIT_DEVICE, EXIT_OK, EXIT_USAGE, exitCodeOf, main } from '../../lib/cli/main.js';
+import { untilStopped } from '../../lib/cli/commands/simulate.js';
 
 interface Captured {
   readonly code: number;
@@ -165,5 +166,39 @@ describe('cashwire main', () => {
     expect(exitCodeOf(new TransportError('gone'))).to.equal(EXIT_DEVICE);
     expect(exitCodeOf(new CommandTimeoutError('SYNC', 3, 3000))).to.equal(EXIT_DEVICE);
     expect(exitCodeOf(new Error('anything else'))).to.equal(EXIT_DEVICE);
+  });
+
+  describe('untilStopped (stdin of simulators and monitors)', () => {
+    function wrap() {
+      const stdin = new Subject<string>();
+      const stop$ = new Subject<void>();
+      const io: CliIo = { out: () => undefined, err: () => undefined, stdinLines$: stdin, isTty: false };
+      const seen: string[] = [];
+      let ended = false;
+      untilStopped({ io, stop$, done: () => undefined }).stdinLines$.subscribe({
+        next: (l) => seen.push(l),
+        complete: () => (ended = true),
+      });
+      return { stdin, stop$, seen, ended: () => ended };
+    }
+
+    it('passes lines through and ends on quit', () => {
+      const w = wrap();
+      w.stdin.next('insert 2');
+      w.stdin.next('  QUIT ');
+      w.stdin.next('insert 3');
+      expect(w.seen).to.deep.equal(['insert 2']);
+      expect(w.ended()).to.equal(true);
+    });
+
+    it('outlives the end of stdin and ends on a stop signal', () => {
+      const w = wrap();
+      w.stdin.next('insert 1');
+      w.stdin.complete();
+      expect(w.ended()).to.equal(false);
+      w.stop$.next();
+      expect(w.ended()).to.equal(true);
+      expect(w.seen).to.deep.equal(['insert 1']);
+    });
   });
 });

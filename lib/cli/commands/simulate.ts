@@ -8,7 +8,7 @@
  * the option named, before any port is opened.
  */
 import { type Command, InvalidArgumentError as UsageError, Option } from 'commander';
-import { NEVER, type Observable, concat, takeUntil } from 'rxjs';
+import { NEVER, type Observable, concat, takeUntil, takeWhile } from 'rxjs';
 import { ESSP_PROFILE_NAMES } from '../../protocols/essp/simulator/index.js';
 import type { CliIo } from '../io.js';
 import { runCcTalkSimulator } from './cctalk.js';
@@ -65,8 +65,17 @@ export function parseHexKey(text: string): string {
  * started in the background (stdin closed) must keep running.
  */
 export function untilStopped(ctx: CliContext): CliIo {
-  return { ...ctx.io, stdinLines$: concat(ctx.io.stdinLines$, NEVER).pipe(takeUntil(ctx.stop$)) };
+  return {
+    ...ctx.io,
+    stdinLines$: concat(ctx.io.stdinLines$, NEVER).pipe(
+      takeWhile((line) => !QUIT.test(line)),
+      takeUntil(ctx.stop$),
+    ),
+  };
 }
+
+/** What ends a simulator or a monitor typed on stdin, whatever the protocol. */
+const QUIT = /^\s*(quit|exit|q)\s*$/i;
 
 const indent = (lines: readonly string[]): string => lines.map((l) => `  ${l}`).join('\n');
 
