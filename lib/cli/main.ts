@@ -12,7 +12,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { type Observable, ReplaySubject } from 'rxjs';
+import { type Observable, ReplaySubject, defer } from 'rxjs';
 import { isCashwireError } from '../core/errors.js';
 import { createPyramidLineDecoder } from '../protocols/pyramid/decode-lines.js';
 import { processIo } from './io.js';
@@ -38,23 +38,32 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
 registerDecoder('pyramid', () => createPyramidLineDecoder());
 
 /**
- * SIGINT / SIGTERM while a command runs. The first one asks the command to
- * stop (it disposes its devices and closes its port); the request is
- * remembered, so a command still opening its port stops as soon as it
- * listens. A second one ends the process at once (exit 130).
+ * SIGINT / SIGTERM for commands that run until stopped (demo, simulate,
+ * monitor). Signals are caught from the first subscription to `stop$` on
+ * (those commands subscribe as their action starts); other commands keep
+ * the default, so Ctrl-C ends them at once. Once caught, the first signal
+ * asks the command to stop (it disposes its devices and closes its port) and
+ * is remembered, so a command still opening its port stops as soon as it
+ * listens; a second one ends the process at once (exit 130).
  */
 export function watchStopSignals(): { readonly stop$: Observable<NodeJS.Signals>; release(): void } {
   const stop = new ReplaySubject<NodeJS.Signals>(1);
+  let armed = false;
   let count = 0;
   const on = (signal: NodeJS.Signals): void => {
     count += 1;
     if (count > 1) process.exit(130);
     stop.next(signal);
   };
-  process.on('SIGINT', on);
-  process.on('SIGTERM', on);
   return {
-    stop$: stop.asObservable(),
+    stop$: defer(() => {
+      if (!armed) {
+        armed = true;
+        process.on('SIGINT', on);
+        process.on('SIGTERM', on);
+      }
+      return stop;
+    }),
     release: () => {
       process.off('SIGINT', on);
       process.off('SIGTERM', on);

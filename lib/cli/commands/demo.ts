@@ -61,7 +61,7 @@ import {
   stateLine,
   deviceTag,
 } from '../format.js';
-import { type CliContext } from './simulate.js';
+import { type CliContext, catchStopSignals } from './simulate.js';
 
 export interface DemoOptions {
   /** Seconds during which new steps start. Default 8. */
@@ -455,6 +455,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
     )
     .option('--duration <seconds>', 'how long new steps keep starting, 1..120 s', secondsIn(1, 120), 8)
     .option('--json', 'one JSON object per line (events, raw events, actions, final tally)')
+    .hook('preAction', () => catchStopSignals(ctx))
     .addHelpText(
       'after',
       `

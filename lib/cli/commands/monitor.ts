@@ -7,12 +7,13 @@ import { type Command, Option } from 'commander';
 import { runCcTalkMonitor } from './cctalk.js';
 import { runEsspMonitor } from './essp-monitor.js';
 import { runPyramidMonitor } from './pyramid.js';
-import { type CliContext, integerIn, parseHexKey, untilStopped } from './simulate.js';
+import { type CliContext, catchStopSignals, integerIn, parseHexKey, untilStopped } from './simulate.js';
 
 export function registerMonitorCommand(program: Command, ctx: CliContext): void {
   const monitor = program
     .command('monitor')
     .description('Connect to a device, enable it and print its events until Ctrl-C')
+    .hook('preAction', () => catchStopSignals(ctx))
     .addHelpText(
       'after',
       `

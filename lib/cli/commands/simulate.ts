@@ -74,6 +74,11 @@ export function untilStopped(ctx: CliContext): CliIo {
   };
 }
 
+/** Start catching Ctrl-C as a stop request now, before the action opens its port (see main.ts). */
+export function catchStopSignals(ctx: CliContext): void {
+  ctx.stop$.subscribe().unsubscribe();
+}
+
 /** What ends a simulator or a monitor typed on stdin, whatever the protocol. */
 const QUIT = /^\s*(quit|exit|q)\s*$/i;
 
@@ -83,6 +88,7 @@ export function registerSimulateCommand(program: Command, ctx: CliContext): void
   const simulate = program
     .command('simulate')
     .description('Run a simulated device on a serial port, driven by line commands on stdin')
+    .hook('preAction', () => catchStopSignals(ctx))
     .addHelpText(
       'after',
       `
