@@ -6,6 +6,7 @@ import { Subject, of } from 'rxjs';
 import type { CliIo } from '../../lib/cli/io.js';
 import { parseJsonArgs, registerCommandCommand, runCommand } from '../../lib/cli/commands/command.js';
 import type { OpenAt } from '../../lib/cli/probe/types.js';
+import { validateArgs, withByteArrays } from '../../lib/cli/probe/command-types.js';
 import { InvalidArgumentError } from '../../lib/core/errors.js';
 import { createCcTalkSimulator } from '../../lib/protocols/cctalk/simulator/index.js';
 import { createEsspSimulator } from '../../lib/protocols/essp/simulator/index.js';
@@ -13,6 +14,10 @@ import { createPyramidSimulator } from '../../lib/protocols/pyramid/simulator/si
 import { createMemoryPair } from '../../lib/transport/memory.js';
 import type { LineSettings, Transport } from '../../lib/transport/transport.js';
 import { type PtyPair, createPtyPair } from '../helpers/pty.js';
+
+function fail(): never {
+  throw new Error('first');
+}
 
 function fakeIo(): { io: CliIo; out: string[]; err: string[] } {
   const out: string[] = [];
@@ -259,6 +264,47 @@ describe('cashwire command', () => {
     expect(b.err[0]).to.match(/field 'mask'/);
     expect(p.opened).to.deep.equal([]);
     p.dispose();
+  });
+
+  it('cctalk: a NAK is exit 1 with the response name and what it means', async () => {
+    // A hopper that was never enabled refuses to dispense.
+    const p = port((t) => createCcTalkSimulator(t, { coin: false, hopper: {}, echo: false }));
+    const { io, out, err } = fakeIo();
+    const code = await runCommand(
+      {
+        protocol: 'cctalk',
+        port: '/dev/sim',
+        name: 'DISPENSE_HOPPER_COINS',
+        args: '{"security":[1,2,3],"count":1}',
+        address: 3,
+        json: true,
+        open: p.open,
+      },
+      io,
+    );
+    p.dispose();
+    expect(code).to.equal(1);
+    expect(err[0]).to.match(
+      /^cashwire: Device 3 refused DISPENSE_HOPPER_COINS \(NAK\)\. The device understood the command and refused it/,
+    );
+    const result = JSON.parse(out[0]!) as { error: { code: string; info: object } };
+    expect(result.error.code).to.equal('DEVICE_ERROR');
+    expect(result.error.info).to.include({ response: 'NAK', command: 'DISPENSE_HOPPER_COINS', address: 3 });
+  });
+
+  it('json-args: byte lists become bytes only where the table wants bytes', () => {
+    expect(withByteArrays({ security: [1, 2, 3], count: 1 })).to.deep.equal({
+      security: Uint8Array.of(1, 2, 3),
+      count: 1,
+    });
+    expect(withByteArrays({ values: [1, 300] })).to.deep.equal({ values: [1, 300] });
+    // eSSP SET_CHANNEL_INHIBITS takes a list of numbers: it is validated as given.
+    expect(validateArgs([0, 1], (a) => (Array.isArray(a) ? a : fail())).args).to.deep.equal([0, 1]);
+    // A byte field: the first try fails, the converted one passes.
+    const bytesOnly = (a: unknown): unknown => (a instanceof Uint8Array ? a : fail());
+    expect(validateArgs([7, 8], bytesOnly).args).to.deep.equal(Uint8Array.of(7, 8));
+    // Neither passes: the error of the first try is reported.
+    expect(() => validateArgs(['x'], bytesOnly)).to.throw('first');
   });
 
   it('options for another protocol are bad usage, not silently ignored', async () => {

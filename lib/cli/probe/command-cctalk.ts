@@ -10,7 +10,7 @@ import { CCTALK_LINE_SETTINGS, type CcTalkBus, createCcTalkBus } from '../../pro
 import type { ChecksumMode } from '../../protocols/cctalk/checksum.js';
 import { HEADERS, type HeaderName, encodeRequest } from '../../protocols/cctalk/headers.js';
 import type { CommandRequest, PreparedCommand } from './command-types.js';
-import { tableName } from './command-types.js';
+import { tableName, validateArgs } from './command-types.js';
 
 /** What a NAK means, for the one-line error. */
 const NAK_ADVICE =
@@ -40,7 +40,9 @@ async function answeringMode(bus: CcTalkBus, address: number, timeoutMs: number)
 export function prepareCcTalkCommand(request: CommandRequest): PreparedCommand {
   const name = tableName(request.name);
   // Validates the name (UnknownCommandError with suggestions) and the arguments (naming the field).
-  (encodeRequest as (n: string, a?: unknown) => unknown)(name, request.args);
+  const { args } = validateArgs(request.args, (a) =>
+    (encodeRequest as (n: string, a?: unknown) => unknown)(name, a),
+  );
   const def = HEADERS[name as HeaderName];
   if (def.direction === 'reply' || 'rawByteReply' in def) {
     throw new InvalidArgumentError(
@@ -73,7 +75,7 @@ export function prepareCcTalkCommand(request: CommandRequest): PreparedCommand {
         // The name was checked against the table above; the typed signature wants a literal name.
         const reply$ = (
           bus.request as (this: CcTalkBus, a: number, n: string, args?: unknown) => Observable<unknown>
-        ).call(bus, address, name, request.args);
+        ).call(bus, address, name, args);
         const reply: unknown = await firstValueFrom(reply$).catch((e: unknown) => {
           if (e instanceof DeviceError && e.info['advice'] === undefined) {
             throw new DeviceError(name, e.response, `${e.message} ${NAK_ADVICE}`, {

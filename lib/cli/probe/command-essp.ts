@@ -13,7 +13,7 @@ import { DEFAULT_FIXED_KEY } from '../../protocols/essp/crypto/index.js';
 import { createEsspBus } from '../../protocols/essp/session.js';
 import { parseFixedKey } from '../commands/essp-monitor.js';
 import type { CommandRequest, PreparedCommand } from './command-types.js';
-import { tableName } from './command-types.js';
+import { tableName, validateArgs } from './command-types.js';
 import { applySetupContext, sendWithKeyRetry } from './essp.js';
 
 /** Commands sent as they are: the link and key set-up, and SETUP_REQUEST itself. */
@@ -30,7 +30,7 @@ export const ESSP_COMMAND_TIMEOUT_MS = 1000;
 
 export function prepareEsspCommand(request: CommandRequest): PreparedCommand {
   const row = lookupCommand(tableName(request.name));
-  const args: unknown = validateOrThrow(row.args, request.args, row.name);
+  const { value: args } = validateArgs(request.args, (a): unknown => validateOrThrow(row.args, a, row.name));
   const address = request.address ?? 0;
   if (!Number.isInteger(address) || address < 0 || address > 0x7d) {
     throw new InvalidArgumentError(`--address must be an eSSP address 0..0x7D, got ${address}.`, { address });

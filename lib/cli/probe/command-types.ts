@@ -44,3 +44,33 @@ export const tableName = (name: string): string =>
     .trim()
     .toUpperCase()
     .replace(/[\s-]+/g, '_');
+
+/** Arrays of byte values (integers 0..255) as Uint8Array, at any depth; everything else unchanged. */
+export function withByteArrays(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const bytes = value.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 255);
+    return bytes && value.length > 0 ? Uint8Array.from(value as number[]) : value.map(withByteArrays);
+  }
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withByteArrays(v)]));
+  }
+  return value;
+}
+
+/**
+ * JSON has no byte strings: `[1,2,3]` may mean a list of numbers or bytes.
+ * Validate the arguments as given; if the table refuses them, try again with
+ * byte arrays as Uint8Array. The first error is the one reported.
+ */
+export function validateArgs<T>(args: unknown, validate: (a: unknown) => T): { args: unknown; value: T } {
+  try {
+    return { args, value: validate(args) };
+  } catch (first) {
+    const converted = withByteArrays(args);
+    try {
+      return { args: converted, value: validate(converted) };
+    } catch {
+      throw first;
+    }
+  }
+}
