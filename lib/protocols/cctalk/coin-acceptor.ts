@@ -14,6 +14,7 @@
  * crediting anything again.
  */
 import {
+  EMPTY,
   type Observable,
   ReplaySubject,
   type SchedulerLike,
@@ -45,6 +46,9 @@ export const COIN_ACCEPTOR_LIMITS = {
   pollIntervalMs: { min: 20, max: 600, default: 200 },
   positions: 16,
 } as const;
+
+/** Polls between two master inhibit checks while the event counter is 0. */
+export const ZERO_COUNTER_CHECK_EVERY = 10;
 
 export interface CcTalkCoinAcceptorOptions extends IdOptions {
   /** Default 2. */
@@ -207,12 +211,30 @@ export function createCcTalkCoinAcceptor(
     () => apply$.subscribe({ error: (err: unknown) => core.report(err) }),
   );
 
+  // A restart shows as the event counter going back to 0, except when it already was 0 (no
+  // coin since power-up): then the acceptor silently comes back inhibited. While the counter
+  // is 0 the master inhibit is read every few polls and re-applied when it was lost.
+  let zeroPolls = 0;
+  const checkMaster$ = defer(() =>
+    bus.request(address, 'REQUEST_MASTER_INHIBIT_STATUS').pipe(
+      concatMap((status) => {
+        if (status.accepting || !accepting) return EMPTY;
+        core.raw('inhibited-unexpectedly', { counter: 0 });
+        return apply$;
+      }),
+    ),
+  );
   const poll = (): Observable<unknown> =>
     bus.request(address, 'READ_BUFFERED_CREDIT_OR_ERROR_CODES').pipe(
       tap((buffer) => {
         const s = core.state.value.status;
         if (s === 'recovering') core.setState({ status: accepting ? 'enabled' : 'disabled' });
         reader.read(buffer);
+      }),
+      concatMap((buffer) => {
+        if (buffer.counter !== 0 || !accepting) zeroPolls = 0;
+        else if (++zeroPolls % ZERO_COUNTER_CHECK_EVERY === 0) return checkMaster$;
+        return EMPTY;
       }),
     );
 
