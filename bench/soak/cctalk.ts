@@ -1,0 +1,61 @@
+/**
+ * ccTalk soak rig: one bus with a coin acceptor (address 2) behind a faulty
+ * single-wire line that echoes every host frame, and the coin acceptor
+ * driver. The accepted value comes from the simulator's log (one line per
+ * coin it took, with the coin id).
+ */
+import { Subject } from 'rxjs';
+import { createCcTalkBus } from '../../lib/protocols/cctalk/bus.js';
+import { createCcTalkCoinAcceptor } from '../../lib/protocols/cctalk/coin-acceptor.js';
+import { parseCoinId } from '../../lib/protocols/cctalk/coin-id.js';
+import { createCcTalkSimulator } from '../../lib/protocols/cctalk/simulator/index.js';
+import { createFaultyLine } from '../../lib/testing/faults/index.js';
+import { createMemoryPair } from '../../lib/transport/memory.js';
+import type { Rig, RigOptions } from './types.js';
+
+const ACCEPTED = /^coin@\d+: (\S+) accepted/;
+const SLOTS = 8;
+
+export function createCcTalkRig({ scheduler, seed, plan }: RigOptions): Rig {
+  const [host, end] = createMemoryPair();
+  const powerCycles = new Subject<void>();
+  // The line power-cycles the simulator created on it below (called only once both exist).
+  const line = createFaultyLine(end, plan, {
+    seed,
+    scheduler,
+    direction: 'both',
+    onReset: () => {
+      unit.powerCycle();
+      powerCycles.next();
+    },
+  });
+  const unit = createCcTalkSimulator(line, { scheduler });
+  let acceptedValue = 0;
+  unit.log$.subscribe((text) => {
+    const m = ACCEPTED.exec(text);
+    if (m === null) return;
+    const id = parseCoinId(m[1]!);
+    if (id.kind === 'coin') acceptedValue += id.amount;
+  });
+  const bus = createCcTalkBus(host, { scheduler });
+  const device = createCcTalkCoinAcceptor(bus, { scheduler });
+  return {
+    protocol: 'cctalk',
+    label: 'coin acceptor, 8-bit checksum, echoing line',
+    gapMs: 400,
+    device,
+    powerCycles$: powerCycles.asObservable(),
+    countAfterReset: { ms: 50 },
+    insert: (i) => unit.insertCoin(1 + (i % SLOTS)),
+    truth: () => {
+      const s = unit.stats;
+      return { inserted: s.inserted, accepted: s.accepted, acceptedValue, resets: s.resets };
+    },
+    faults: () => line.stats,
+    dispose: () => {
+      device.dispose();
+      bus.dispose();
+      unit.dispose();
+    },
+  };
+}
