@@ -299,7 +299,9 @@ describe('cashwire command', () => {
     });
     expect(withByteArrays({ values: [1, 300] })).to.deep.equal({ values: [1, 300] });
     // eSSP SET_CHANNEL_INHIBITS takes a list of numbers: it is validated as given.
-    expect(validateArgs([0, 1], (a) => (Array.isArray(a) ? a : fail())).args).to.deep.equal([0, 1]);
+    expect(
+      validateArgs([0, 1], (a): unknown => (Array.isArray(a) ? (a as unknown[]) : fail())).args,
+    ).to.deep.equal([0, 1]);
     // A byte field: the first try fails, the converted one passes.
     const bytesOnly = (a: unknown): unknown => (a instanceof Uint8Array ? a : fail());
     expect(validateArgs([7, 8], bytesOnly).args).to.deep.equal(Uint8Array.of(7, 8));
