@@ -10,8 +10,26 @@
  *
  * Bad bytes never error the stream: they come out as `diagnostic` values.
  */
-import { Observable, type OperatorFunction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
+import {
+  Observable,
+  type OperatorFunction,
+  type SchedulerLike,
+  type Subscription,
+  asyncScheduler,
+} from 'rxjs';
 import type { Diagnostic } from '../core/diagnostics.js';
+import { logger, type Logger } from '../core/log.js';
+
+const linkLoggers = new Map<string, Logger>();
+/** Discarded bytes, bad checksums and resyncs under `cashwire:<protocol>:link`. */
+function logDiagnostic(d: Diagnostic): void {
+  let log = linkLoggers.get(d.protocol);
+  if (log === undefined) {
+    log = logger(`${d.protocol}:link`);
+    linkLoggers.set(d.protocol, log);
+  }
+  if (log.enabled) log('%s: %s%s', d.kind, d.message, d.hex === undefined ? '' : ` [${d.hex}]`);
+}
 
 export type DeframeOutput<F> =
   | { readonly type: 'frame'; readonly frame: F; readonly raw: Uint8Array }
@@ -43,7 +61,10 @@ export function deframe<F>(
       const parser = createParser();
       let gapTimer: Subscription | undefined;
       const emitAll = (outs: readonly DeframeOutput<F>[]): void => {
-        for (const o of outs) subscriber.next(o);
+        for (const o of outs) {
+          if (o.type === 'diagnostic') logDiagnostic(o.diagnostic);
+          subscriber.next(o);
+        }
       };
       const armGap = (): void => {
         gapTimer?.unsubscribe();

@@ -4,6 +4,18 @@
  */
 import type { SchedulerLike } from 'rxjs';
 import { toHex } from '../core/bytes.js';
+import { logger, type Logger } from '../core/log.js';
+
+/** One `cashwire:<protocol>:frame` debug namespace per protocol, made on first use. */
+const frameLoggers = new Map<string, Logger>();
+function frameLogger(protocol: string): Logger {
+  let log = frameLoggers.get(protocol);
+  if (log === undefined) {
+    log = logger(`${protocol}:frame`);
+    frameLoggers.set(protocol, log);
+  }
+  return log;
+}
 
 export interface FrameTrace {
   /** `scheduler.now()` when the frame was sent or received. */
@@ -35,6 +47,13 @@ export function traceRecord(
   bytes: Uint8Array,
   details: TraceDetails = {},
 ): FrameTrace {
+  const log = frameLogger(protocol);
+  if (log.enabled) {
+    // Raw frames with a direction arrow; decrypted bytes are never logged.
+    const where = details.address === undefined ? '' : ` @${details.address}`;
+    const what = [details.name, details.note].filter((x) => x !== undefined).join(' ');
+    log('%s%s %s%s', direction === 'tx' ? '->' : '<-', where, toHex(bytes), what ? `  ${what}` : '');
+  }
   return {
     time: scheduler.now(),
     direction,
