@@ -34,7 +34,7 @@ export interface EsspSessionOptions {
   readonly traceDecrypted?: boolean;
   /** Randomness for Diffie-Hellman numbers and packing bytes. Default: platform CSPRNG. */
   readonly random?: RandomSource;
-  /** Size of the Diffie-Hellman numbers: 31 bits (ITL's host, default) or 64. */
+  /** Size of the Diffie-Hellman primes: 64 bits (default) or 31 bits like ITL's C host, for a firmware that refuses large numbers. */
   readonly keyBits?: 31 | 64;
   /** Called when the device answers KEY_NOT_SET (the key is dropped first): renegotiate. */
   readonly onKeyNotSet?: (command: string) => void;

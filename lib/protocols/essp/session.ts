@@ -203,7 +203,7 @@ function openSession(
       sendAny(name, args, sendOptions) as Observable<EsspCommandReply<N>>,
     negotiateKey: () =>
       defer(() => {
-        const params = generateKeyExchangeParams(random, { bits: options.keyBits ?? 31 });
+        const params = generateKeyExchangeParams(random, { bits: options.keyBits ?? 64 });
         const clear = { encrypt: false };
         return concat(
           sendAny('SET_GENERATOR', { generator: params.generator }, clear).pipe(ignoreElements()),
