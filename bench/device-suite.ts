@@ -3,7 +3,7 @@
  * device (request queue, timers, link state, session, event streams) polls
  * the eSSP simulator of a SMART Payout:
  *
- * 1. encrypted ÷ plain CPU per poll (virtual time);
+ * 1. encrypted ÷ plain CPU per poll (virtual time), and the same poll after idle gaps;
  * 2. heap after GC before and after a million polls (virtual time);
  * 3. CPU share per device with many devices polled at 5 Hz (real time);
  * 4. time per POLL exchange against the wire time at 9600 baud (real time).
@@ -11,7 +11,7 @@
 import { mb, ms, thousands, type BenchRun, type Suite } from './report.js';
 import { pollFleet, type FleetRun } from './device-fleet.js';
 import { atMost, below, median, printTargets, quantile, range, type Target } from './device-targets.js';
-import { heapOverPolls, pollCost, type PollCost } from './device-virtual.js';
+import { heapOverPolls, pollAfterIdle, pollCost, type PollCost } from './device-virtual.js';
 import { pollsOnTheWire, type Exchange } from './device-wire.js';
 
 const pct = (share: number): string => `${(share * 100).toFixed(4)} %`;
@@ -59,6 +59,23 @@ function encryptionCost(quick: boolean): { targets: Target[] } {
       },
     ],
   };
+}
+
+/** The same poll back to back and after real idle gaps: what a single, slowly polled device pays for running cold. */
+async function idleGaps(quick: boolean): Promise<void> {
+  const polls = quick ? 5 : 30;
+  const rows = [];
+  for (const sleepMs of [0, 5, 200]) {
+    const t = await pollAfterIdle(sleepMs, polls);
+    rows.push({
+      'real sleep before each poll (ms)': sleepMs,
+      polls: t.length,
+      'µs per poll, median (driver+sim)': us(median(t)),
+      'µs per poll, p95': us(quantile(t, 0.95)),
+    });
+  }
+  console.log('\n1b wall time per plain poll in virtual time, back to back and after idle gaps');
+  console.table(rows);
 }
 
 function heap(quick: boolean): { targets: Target[] } {
@@ -177,6 +194,7 @@ async function wire(quick: boolean): Promise<{ targets: Target[] }> {
 async function run({ quick }: BenchRun): Promise<void> {
   const targets: Target[] = [];
   targets.push(...encryptionCost(quick).targets);
+  await idleGaps(quick);
   targets.push(...heap(quick).targets);
   targets.push(...(await fleet(quick)).targets);
   targets.push(...(await wire(quick)).targets);

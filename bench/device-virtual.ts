@@ -5,6 +5,7 @@
  * is CPU work, never waiting.
  *
  * - `pollCost`: CPU per POLL exchange, and the simulator's share of it.
+ * - `pollAfterIdle`: the same poll when the process sleeps between polls.
  * - `heapOverPolls`: heap after a full GC before and after a long run.
  */
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
@@ -63,6 +64,31 @@ export function pollCost(encrypted: boolean, polls: number, warmup = 2000, seed 
     const totalUs = (cpu.user + cpu.system) / n;
     const simShare = Math.min(1, v.split.simMs / wall);
     return { polls: n, totalUs, simShare, hostUs: totalUs * (1 - simShare) };
+  } finally {
+    v.rig.dispose();
+  }
+}
+
+/**
+ * Wall time per poll (driver and simulator) when the process sleeps for
+ * `sleepMs` of real time before each poll, as it does between the polls of a
+ * single device. The code and the scheduler are the same as in `pollCost`;
+ * only the idle gaps differ, so any difference is the cost of running it cold.
+ */
+export async function pollAfterIdle(sleepMs: number, polls: number, seed = 17): Promise<number[]> {
+  const v = virtualRig(false, seed);
+  try {
+    v.advance(2000 * CYCLE_MS);
+    const perPoll: number[] = [];
+    for (let i = 0; i < polls; i++) {
+      if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
+      const writes0 = v.rig.hostWrites;
+      const t0 = performance.now();
+      v.advance(CYCLE_MS);
+      const n = v.rig.hostWrites - writes0;
+      if (n > 0) perPoll.push((performance.now() - t0) / n);
+    }
+    return perPoll;
   } finally {
     v.rig.dispose();
   }
