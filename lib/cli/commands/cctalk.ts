@@ -29,6 +29,7 @@ import { openSerialTransport } from '../../transport/serialport.js';
 import type { Transport } from '../../transport/transport.js';
 import { type CliIo, jsonLine } from '../io.js';
 import { registerDecoder } from './decode.js';
+import { type SimulatorFaultOptions, faultySide, statsLine } from './simulate-faults.js';
 
 registerDecoder('cctalk', () => createCcTalkLineDecoder());
 
@@ -39,7 +40,7 @@ const openPort: OpenTransport = (path) => openSerialTransport(path, CCTALK_LINE_
 export type SimDeviceKind = 'coin' | 'bill' | 'hopper';
 const KINDS: readonly SimDeviceKind[] = ['coin', 'bill', 'hopper'];
 
-export interface CcTalkSimulatorCliOptions {
+export interface CcTalkSimulatorCliOptions extends SimulatorFaultOptions {
   readonly port: string;
   /** Devices on the simulated bus: a list or 'coin,bill,hopper'. Default coin. */
   readonly devices?: readonly SimDeviceKind[] | string;
@@ -135,14 +136,18 @@ function lines(io: CliIo, handle: (line: string) => boolean): Promise<void> {
 export async function runCcTalkSimulator(options: CcTalkSimulatorCliOptions, io: CliIo): Promise<number> {
   const kinds = parseDevices(options.devices); // bad input fails before the port opens
   const checksum: ChecksumMode = options.crc ? 'crc16' : 'simple';
-  const transport = await firstValueFrom((options.open ?? openPort)(options.port));
-  const sim = createCcTalkSimulator(transport, {
+  const opened = await firstValueFrom((options.open ?? openPort)(options.port));
+  let unit: CcTalkSimulator | undefined;
+  const side = faultySide(opened, options, () => unit?.powerCycle());
+  const transport = side.transport;
+  const sim = (unit = createCcTalkSimulator(transport, {
     coin: kinds.includes('coin') ? { checksum } : false,
     ...(kinds.includes('bill') && { bill: { checksum } }),
     ...(kinds.includes('hopper') && { hopper: { checksum } }),
     echo: options.echo ?? false,
-  });
+  }));
   const logSub = sim.log$.subscribe((line) => io.out(line));
+  if (side.banner !== undefined) io.out(side.banner);
   const where = Object.entries(sim.addresses)
     .map(([k, a]) => `${k}@${a}`)
     .join(', ');
@@ -152,6 +157,12 @@ export async function runCcTalkSimulator(options: CcTalkSimulatorCliOptions, io:
   await lines(io, (line) => {
     const [name = '', ...rest] = line.trim().split(/\s+/);
     if (name === '') return true;
+    if (name === 'stats') {
+      // No escrow return on a coin bus: 'returned' is left out of the shared shape.
+      const { inserted, accepted, rejected, resets, paidOut } = sim.stats;
+      io.out(statsLine({ protocol: 'cctalk', inserted, accepted, rejected, resets, paidOut }, side.report()));
+      return true;
+    }
     const cmd = SIM_COMMANDS[name];
     if (!cmd) {
       io.err(`unknown command '${name}'; type 'help'`);

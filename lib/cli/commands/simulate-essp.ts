@@ -17,8 +17,9 @@ import {
 import { openSerialTransport } from '../../transport/serialport.js';
 import type { Transport } from '../../transport/transport.js';
 import type { CliIo } from '../io.js';
+import { type FaultReport, type SimulatorFaultOptions, faultySide, statsLine } from './simulate-faults.js';
 
-export interface SimulateEsspOptions {
+export interface SimulateEsspOptions extends SimulatorFaultOptions {
   /** Serial port path, e.g. /dev/ttyUSB0 or COM3. */
   readonly port: string;
   /** Profile name, e.g. NV9USB, NV200_SMART_PAYOUT, SMART_HOPPER. */
@@ -48,7 +49,7 @@ export const SIMULATOR_HELP = [
   'stacker-full                 report a full stacker',
   'reset                        power-cycle the unit',
   'levels                       stored counts per denomination',
-  'stats                        what really happened to the money',
+  'stats                        one JSON line: what really happened to the money, faults injected',
   'help                         this list; quit ends the simulator',
 ];
 
@@ -80,8 +81,33 @@ function integer(text: string | undefined, what: string): number {
   return n;
 }
 
+/** The simulator's own counters in the `stats` line shape shared by every protocol. */
+export function esspStats(sim: EsspSimulator, faults: FaultReport | null = null): string {
+  const { inserted, accepted, stored, rejected, returned, resets, creditedValue, paidOut } = sim.stats;
+  const currency = sim.profile.currency;
+  return statsLine(
+    {
+      protocol: 'essp',
+      inserted,
+      accepted,
+      stored,
+      rejected,
+      returned,
+      resets,
+      creditedValue,
+      paidOut,
+      currency,
+    },
+    faults,
+  );
+}
+
 /** Run one typed line against the simulator; returns what to print. */
-export function simulatorCommand(sim: EsspSimulator, line: string): string[] {
+export function simulatorCommand(
+  sim: EsspSimulator,
+  line: string,
+  faults: () => FaultReport | null = () => null,
+): string[] {
   const [word = '', ...rest] = line.trim().split(/\s+/);
   const taken = (ok: boolean): string[] => [ok ? 'ok' : 'the unit did not take it (disabled, busy or full)'];
   switch (word.toLowerCase()) {
@@ -123,7 +149,7 @@ export function simulatorCommand(sim: EsspSimulator, line: string): string[] {
         (v, i) => `${formatMoney({ amount: v, currency: sim.profile.currency })}: ${sim.levels[i] ?? 0}`,
       );
     case 'stats':
-      return Object.entries(sim.stats).map(([k, v]) => `${k}: ${v}`);
+      return [esspStats(sim, faults())];
     case 'help':
     case '?':
       return SIMULATOR_HELP;
@@ -142,15 +168,19 @@ export async function runEsspSimulator(
   open: OpenTransport = openPort,
 ): Promise<number> {
   const profile = parseDevice(options.device);
-  const transport = await firstValueFrom(open(options.port));
-  const sim = createEsspSimulator(transport, {
+  const port = await firstValueFrom(open(options.port));
+  let unit: EsspSimulator | undefined;
+  const side = faultySide(port, options, () => unit?.powerCycle());
+  const transport = side.transport;
+  const sim = (unit = createEsspSimulator(transport, {
     profile,
     ...(options.address !== undefined ? { address: options.address } : {}),
     ...(options.fixedKey !== undefined ? { fixedKey: options.fixedKey } : {}),
     ...(options.currency !== undefined ? { currency: options.currency } : {}),
     ...(options.requireEncryption !== undefined ? { requireEncryption: options.requireEncryption } : {}),
-  });
+  }));
   const logs = sim.log$.subscribe((line) => io.out(line));
+  if (side.banner !== undefined) io.out(side.banner);
   io.out(
     `${sim.profile.name} (unit type 0x${sim.profile.unitType.toString(16).padStart(2, '0')}) at address ` +
       `0x${sim.address.toString(16).padStart(2, '0')} on ${transport.description}; type 'help' for commands.`,
@@ -161,7 +191,7 @@ export async function runEsspSimulator(
         takeWhile((line) => !/^\s*(quit|exit)\s*$/i.test(line)),
         tap((line) => {
           try {
-            for (const out of simulatorCommand(sim, line)) io.out(out);
+            for (const out of simulatorCommand(sim, line, side.report)) io.out(out);
           } catch (e) {
             io.err(isCashwireError(e) ? e.message : String(e));
           }

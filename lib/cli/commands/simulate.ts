@@ -10,10 +10,12 @@
 import { type Command, InvalidArgumentError as UsageError, Option } from 'commander';
 import { NEVER, type Observable, concat, takeUntil, takeWhile } from 'rxjs';
 import { ESSP_PROFILE_NAMES } from '../../protocols/essp/simulator/index.js';
+import type { FaultPlan } from '../../testing/faults/index.js';
 import type { CliIo } from '../io.js';
 import { runCcTalkSimulator } from './cctalk.js';
 import { runPyramidSimulator } from './pyramid.js';
 import { SIMULATOR_HELP, runEsspSimulator } from './simulate-essp.js';
+import { FAULTS_HELP, parseFaultsOption } from './simulate-faults.js';
 
 /** What every subcommand gets from the program: where to print and when to stop. */
 export interface CliContext {
@@ -84,6 +86,26 @@ const QUIT = /^\s*(quit|exit|q)\s*$/i;
 
 const indent = (lines: readonly string[]): string => lines.map((l) => `  ${l}`).join('\n');
 
+/** `--faults` and `--seed`, shared by every simulator; both are checked before the port is opened. */
+function withFaultOptions(command: Command): Command {
+  return command
+    .option(
+      '--faults <spec>',
+      'inject faults on what the unit sends, e.g. drop=0.05,corrupt=0.01',
+      parseFaultsOption,
+    )
+    .option('--seed <n>', 'seed of the faults (default: random, printed at start)', integerIn(0, 0xffff_ffff))
+    .addHelpText('after', FAULTS_HELP);
+}
+
+/** The fault options as the runners take them (absent when not given). */
+function faultOptions(opts: Record<string, unknown>): { faults?: FaultPlan; seed?: number } {
+  return {
+    ...(opts['faults'] !== undefined && { faults: opts['faults'] as FaultPlan }),
+    ...(typeof opts['seed'] === 'number' && { seed: opts['seed'] }),
+  };
+}
+
 export function registerSimulateCommand(program: Command, ctx: CliContext): void {
   const simulate = program
     .command('simulate')
@@ -95,11 +117,11 @@ export function registerSimulateCommand(program: Command, ctx: CliContext): void
 Examples:
   socat -d -d pty,raw,echo=0 pty,raw,echo=0      # prints two paths, e.g. /dev/pts/3 and /dev/pts/4
   cashwire simulate essp --port /dev/pts/3 --device nv200-smart-payout
-  cashwire monitor essp --port /dev/pts/4`,
+  cashwire monitor essp --port /dev/pts/4
+  cashwire simulate essp --port /dev/pts/3 --faults drop=0.05,corrupt=0.01,reset=0.001 --seed 7`,
     );
 
-  simulate
-    .command('essp')
+  withFaultOptions(simulate.command('essp'))
     .description('A simulated eSSP unit (NV9USB, NV200, SMART Payout, SMART Hopper, NV11, NV4000 ...)')
     .requiredOption('--port <path>', 'serial port path, e.g. /dev/pts/3 or COM3')
     .addOption(
@@ -120,7 +142,8 @@ ${indent(SIMULATOR_HELP)}
 Examples:
   cashwire simulate essp --port /dev/pts/3
   cashwire simulate essp --port /dev/pts/3 --device nv4000 --fixed-key 0123456701234567
-  cashwire simulate essp --port COM7 --device smart-hopper --address 0x10`,
+  cashwire simulate essp --port COM7 --device smart-hopper --address 0x10
+  cashwire simulate essp --port /dev/pts/3 --faults drop=0.05,corrupt=0.01,reset=0.001 --seed 7`,
     )
     .action(async (opts: Record<string, unknown>) => {
       ctx.done(
@@ -132,14 +155,14 @@ Examples:
             ...(typeof opts['fixedKey'] === 'string' && { fixedKey: opts['fixedKey'] }),
             ...(typeof opts['currency'] === 'string' && { currency: opts['currency'].toUpperCase() }),
             ...(opts['requireEncryption'] === true && { requireEncryption: true }),
+            ...faultOptions(opts),
           },
           untilStopped(ctx),
         ),
       );
     });
 
-  simulate
-    .command('cctalk')
+  withFaultOptions(simulate.command('cctalk'))
     .description('A simulated ccTalk bus: coin acceptor (2), bill validator (40), hopper (3)')
     .requiredOption('--port <path>', 'serial port path')
     .option('--devices <list>', 'devices on the bus, comma-separated: coin, bill, hopper', 'coin')
@@ -154,7 +177,8 @@ Line commands on stdin:
 Examples:
   cashwire simulate cctalk --port /dev/pts/3
   cashwire simulate cctalk --port /dev/pts/3 --devices coin,hopper --echo
-  cashwire simulate cctalk --port /dev/pts/3 --devices coin,bill,hopper --crc`,
+  cashwire simulate cctalk --port /dev/pts/3 --devices coin,bill,hopper --crc
+  cashwire simulate cctalk --port /dev/pts/3 --faults drop=0.05,split=0.2 --seed 7`,
     )
     .action(async (opts: Record<string, unknown>) => {
       ctx.done(
@@ -164,14 +188,14 @@ Examples:
             devices: opts['devices'] as string,
             echo: opts['echo'] === true,
             crc: opts['crc'] === true,
+            ...faultOptions(opts),
           },
           untilStopped(ctx),
         ),
       );
     });
 
-  simulate
-    .command('pyramid')
+  withFaultOptions(simulate.command('pyramid'))
     .description('A simulated Pyramid RS-232 bill acceptor (Apex-like, USD bills 1..7)')
     .requiredOption('--port <path>', 'serial port path')
     .addHelpText(
@@ -182,9 +206,12 @@ Line commands on stdin:
 
 Examples:
   cashwire simulate pyramid --port /dev/pts/3
-  cashwire monitor pyramid --port /dev/pts/4 --escrow`,
+  cashwire monitor pyramid --port /dev/pts/4 --escrow
+  cashwire simulate pyramid --port /dev/pts/3 --faults drop=0.05,reset=0.001 --seed 7`,
     )
     .action(async (opts: Record<string, unknown>) => {
-      ctx.done(await runPyramidSimulator({ port: opts['port'] as string }, untilStopped(ctx)));
+      ctx.done(
+        await runPyramidSimulator({ port: opts['port'] as string, ...faultOptions(opts) }, untilStopped(ctx)),
+      );
     });
 }

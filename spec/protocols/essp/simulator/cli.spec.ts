@@ -16,7 +16,11 @@ describe('cashwire simulate essp', () => {
     ]);
     host.command('ENABLE');
     expect(simulatorCommand(sim, 'insert-value 20 EUR')).to.deep.equal(['ok']);
-    expect(simulatorCommand(sim, 'stats')).to.include('inserted: 1');
+    expect(JSON.parse(simulatorCommand(sim, 'stats')[0]!)).to.deep.include({
+      protocol: 'essp',
+      inserted: 1,
+      faults: null,
+    });
     expect(simulatorCommand(sim, 'levels')[0]).to.equal('5.00 EUR: 0');
     expect(simulatorCommand(sim, 'help').join('\n')).to.match(/cashbox-out/);
     expect(() => simulatorCommand(sim, 'insert-value 0.505 EUR')).to.throw(/not an amount/);
