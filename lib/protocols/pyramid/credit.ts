@@ -12,6 +12,9 @@
  * - the first reply after start or soft reset is a baseline: the acceptor may
  *   replay a reply an earlier host process already acted on, so a Stacked bit
  *   there is reported as `unconfirmed-stack` and not credited.
+ * - a power-up right after a reply showed a note in the transport (accepting,
+ *   escrowed, stacking) reports `events-lost` with count 1: the unit forgot the
+ *   note, which may have reached the cashbox (see docs/reliability.md, Soak).
  * - one-shot events (rejected, cheated, returned) and conditions (jam, full,
  *   failure, cashbox) are edges too: some units keep them set over several
  *   fresh replies.
@@ -169,6 +172,12 @@ export function trackReply(track: ReplyTrack, s: PyramidStatus, ctx: TrackContex
     events.push(raw(ctx, rule.raw, rule.flag === 'escrowed' ? { index: s.noteIndex || captured } : {}));
     const cash = rule.cash?.(s, ctx, captured);
     if (cash) events.push(cash);
+    // Power lost with a note in the transport: the unit forgets it, and it may be in the
+    // cashbox (a note being stacked is) without any Stacked ever coming. Never silent.
+    if (rule.flag === 'powerUp' && prev !== undefined && (prev.accepting || prev.escrowed || prev.stacking)) {
+      events.push(raw(ctx, 'note-outcome-unknown', { index: captured, state: primaryState(prev) }));
+      events.push({ type: 'events-lost', ...ref(ctx), count: 1 });
+    }
   }
   if (s.stacked && !was('stacked')) events.push(...stackEvents(s, ctx, captured));
 
