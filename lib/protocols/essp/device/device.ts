@@ -56,6 +56,7 @@ import { parsePollReply } from '../events/parse.js';
 import { connectEssp } from './connect.js';
 import { isUnvaluedCredit, normalizeEvent } from './normalize.js';
 import { backoffDelay, resolveOptions } from './options.js';
+import { followTransit } from './transit.js';
 import { createEscrowControl } from './escrow.js';
 import { type EsspDeviceTarget, createDeviceLine } from './line.js';
 import { payoutCommands } from './payout.js';
@@ -152,6 +153,9 @@ export function createEsspDevice(target: EsspDeviceTarget, options: EsspDeviceOp
     );
   };
 
+  /** A note the host saw accepted has no known outcome yet (see transit.ts). */
+  let noteInTransit = false;
+
   /** Decode one POLL payload (exactly once per accepted reply) and publish its events. */
   const handlePoll = (payload: Uint8Array, duringConnect: boolean): void => {
     const reply = parsePollReply(payload, session.context);
@@ -176,6 +180,19 @@ export function createEsspDevice(target: EsspDeviceTarget, options: EsspDeviceOp
       }
       if (e.event === 'SLAVE_RESET' && !duringConnect) reset = true;
       if (e.event === 'DISABLED' && state.value.status === 'enabled') setState({ status: 'disabled' });
+    }
+    const transit = followTransit(noteInTransit, reply.events);
+    noteInTransit = transit.inTransit;
+    if (transit.lostAtReset) {
+      events.next({ type: 'events-lost', device, count: 1 });
+      errors.next({
+        kind: 'events-lost',
+        protocol: 'essp',
+        message:
+          'The unit restarted with a note in its path whose outcome was never reported (the reply ' +
+          'carrying it was lost): it may have been credited. Check the cashbox.',
+        info: { address: o.address },
+      });
     }
     // After the events of this reply are out: nothing decoded is lost by recovering.
     if (reset) recover.next(new Recovery('the device reported SLAVE_RESET'));
