@@ -9,11 +9,11 @@
  * - `cashwire decode cctalk [file]`: registered here with the decode command.
  */
 import { type Observable, type Subscription, firstValueFrom } from 'rxjs';
-import { InvalidArgumentError } from '../../core/errors.js';
-import type { DeviceEvent } from '../../core/events.js';
-import { formatMoney } from '../../core/money.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import { type CashwireError, InvalidArgumentError } from '../../core/errors.js';
+import type { DeviceRef } from '../../core/events.js';
 import { createCcTalkBillValidator } from '../../protocols/cctalk/bill-validator.js';
-import { CCTALK_LINE_SETTINGS, createCcTalkBus } from '../../protocols/cctalk/bus.js';
+import { CCTALK_LINE_SETTINGS, type CcTalkBus, createCcTalkBus } from '../../protocols/cctalk/bus.js';
 import type { ChecksumMode } from '../../protocols/cctalk/checksum.js';
 import { createCcTalkCoinAcceptor } from '../../protocols/cctalk/coin-acceptor.js';
 import { createCcTalkLineDecoder } from '../../protocols/cctalk/decode-lines.js';
@@ -27,6 +27,7 @@ import { createCcTalkHopper } from '../../protocols/cctalk/hopper.js';
 import { type CcTalkSimulator, createCcTalkSimulator } from '../../protocols/cctalk/simulator/index.js';
 import { openSerialTransport } from '../../transport/serialport.js';
 import type { Transport } from '../../transport/transport.js';
+import { clockStamp, eventLine, outputStyle, problemLine, stateLine } from '../format.js';
 import { type CliIo, jsonLine } from '../io.js';
 import { registerDecoder } from './decode.js';
 import { type SimulatorFaultOptions, faultySide, statsLine } from './simulate-faults.js';
@@ -184,28 +185,22 @@ export async function runCcTalkSimulator(options: CcTalkSimulatorCliOptions, io:
 export interface CcTalkMonitorOptions {
   readonly port: string;
   readonly json?: boolean;
-  /** Narrow or widen the bus scan (addresses, checksum modes, address poll). */
+  /** Narrow or widen the bus scan (addresses, checksum modes, address poll). Default {@link MONITOR_DISCOVERY}. */
   readonly discovery?: DiscoveryOptions;
   readonly open?: OpenTransport;
+  /** Stamp for pretty lines; default the time of day. */
+  readonly stamp?: () => string;
 }
 
-function describeEvent(e: DeviceEvent): string {
-  const at = `@${e.device.address}`;
-  switch (e.type) {
-    case 'credit':
-      return `${at} credit ${formatMoney(e.money)} (${e.kind} ${e.channel ?? '?'})`;
-    case 'escrow':
-      return `${at} escrow ${e.money ? formatMoney(e.money) : 'unknown bill'}`;
-    case 'rejected':
-      return `${at} rejected${e.reason ? `: ${e.reason}` : ''}`;
-    case 'events-lost':
-      return `${at} ${e.count} event(s) lost`;
-    case 'raw':
-      return `${at} ${e.name} ${JSON.stringify(e.data)}`;
-    default:
-      return `${at} ${e.type}`;
-  }
-}
+/**
+ * The monitor's scan: simple polls of the standard addresses in both checksum
+ * modes, no broadcast address poll. An address poll waits out a 1.5 s window
+ * per checksum mode before anything else may be sent, and a coin acceptor
+ * returns every coin until it is polled, so a full scan left the bus unpolled
+ * for about 5 s after start. Devices at other addresses are found by passing
+ * `discovery: { addressPoll: true }` (or their addresses).
+ */
+export const MONITOR_DISCOVERY: DiscoveryOptions = { addressPoll: false };
 
 function describeReport(r: DiscoveryReport): string[] {
   const out = r.addressPoll.map(
@@ -221,36 +216,48 @@ function describeReport(r: DiscoveryReport): string[] {
   return out;
 }
 
+/** Which driver takes each device class the scan reports. */
+const DRIVERS: Readonly<Record<string, (bus: CcTalkBus, address: number) => CcTalkDevice>> = {
+  'coin-acceptor': (bus, address) => createCcTalkCoinAcceptor(bus, { address }),
+  'bill-validator': (bus, address) => createCcTalkBillValidator(bus, { address }),
+  payout: (bus, address) => createCcTalkHopper(bus, { address }),
+};
+
 /** Discover, identify, enable and print events until stdin ends or 'quit'. Resolves with the exit code. */
 export async function runCcTalkMonitor(options: CcTalkMonitorOptions, io: CliIo): Promise<number> {
+  const style = outputStyle(options.json, io.isTty);
+  const stamp = options.stamp ?? ((): string => clockStamp());
   const transport = await firstValueFrom((options.open ?? openPort)(options.port));
   const bus = createCcTalkBus(transport);
-  const print = (value: unknown, text: string): void => io.out(options.json ? jsonLine(value) : text);
-  const subs: Subscription[] = [
-    bus.diagnostics$.subscribe((d) => io.err(options.json ? jsonLine(d) : `warning: ${d.message}`)),
-  ];
-  const report = await firstValueFrom(discoverCcTalkDevices(bus, options.discovery));
-  if (options.json) io.out(jsonLine({ discovery: report }));
+  const busRef: DeviceRef = { protocol: 'cctalk', address: 0 };
+  const warn = (ref: DeviceRef, p: CashwireError | Diagnostic): void => {
+    const line = problemLine(style, ref, p, stamp());
+    if (style.json) io.out(line);
+    else io.err(line);
+  };
+  const subs: Subscription[] = [bus.diagnostics$.subscribe((d) => warn(busRef, d))];
+  if (!style.json) io.out(`Scanning the ccTalk bus on ${options.port}...`);
+  const report = await firstValueFrom(discoverCcTalkDevices(bus, options.discovery ?? MONITOR_DISCOVERY));
+  if (style.json) io.out(jsonLine({ type: 'discovery', discovery: report }));
   else for (const line of describeReport(report)) io.out(line);
   const devices: CcTalkDevice[] = [];
   for (const d of report.devices) {
-    if (d.deviceClass === 'coin-acceptor')
-      devices.push(createCcTalkCoinAcceptor(bus, { address: d.address }));
-    else if (d.deviceClass === 'bill-validator')
-      devices.push(createCcTalkBillValidator(bus, { address: d.address }));
-    else if (d.deviceClass === 'payout') devices.push(createCcTalkHopper(bus, { address: d.address }));
+    const make = DRIVERS[d.deviceClass ?? ''];
+    if (make) devices.push(make(bus, d.address));
   }
   if (devices.length === 0)
     io.err('No coin acceptor, bill validator or hopper answered: check wiring, port and power.');
   for (const device of devices) {
+    const ref: DeviceRef = { protocol: 'cctalk', address: device.address };
     subs.push(
-      device.events$.subscribe((e) => print(e, describeEvent(e))),
-      device.state$.subscribe((s) =>
-        print({ address: device.address, state: s }, `@${device.address} state ${s.status}`),
-      ),
-      device.errors$.subscribe((e) =>
-        io.err(options.json ? jsonLine(e) : `warning @${device.address}: ${e.message}`),
-      ),
+      device.events$.subscribe((e) => {
+        const line = eventLine(style, e, stamp());
+        if (line !== undefined) io.out(line);
+      }),
+      device.state$.subscribe((s) => {
+        if (s.status !== 'disposed') io.out(stateLine(style, ref, s, stamp()));
+      }),
+      device.errors$.subscribe((e) => warn(ref, e)),
     );
   }
   await lines(io, (line) => {

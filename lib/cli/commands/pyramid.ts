@@ -10,8 +10,7 @@
  */
 import { firstValueFrom, type Observable, type Subscription } from 'rxjs';
 import { InvalidArgumentError } from '../../core/errors.js';
-import { formatMoney } from '../../core/money.js';
-import type { DeviceEvent } from '../../core/events.js';
+import type { DeviceRef } from '../../core/events.js';
 import { decodePyramidLines, isDecodeError } from '../../protocols/pyramid/decode-lines.js';
 import { createPyramidDevice } from '../../protocols/pyramid/device.js';
 import { checkMask } from '../../protocols/pyramid/device-types.js';
@@ -20,6 +19,7 @@ import { createPyramidSimulator } from '../../protocols/pyramid/simulator/simula
 import type { PyramidSimulator, PyramidSimulatorOptions } from '../../protocols/pyramid/simulator/types.js';
 import { openSerialTransport } from '../../transport/serialport.js';
 import type { Transport } from '../../transport/transport.js';
+import { clockStamp, eventLine, outputStyle, problemLine, stateLine } from '../format.js';
 import { jsonLine, type CliIo } from '../io.js';
 import { type SimulatorFaultOptions, faultySide, statsLine } from './simulate-faults.js';
 
@@ -142,6 +142,8 @@ export interface PyramidMonitorOptions {
   readonly escrow?: boolean;
   readonly json?: boolean;
   readonly open?: OpenTransport;
+  /** Stamp for pretty lines; default the time of day. */
+  readonly stamp?: () => string;
 }
 
 /** Parse a mask given on the command line. Throws {@link InvalidArgumentError} on anything but 0..0x7F. */
@@ -154,29 +156,29 @@ export function parseMask(text: string | number): number {
   return checkMask(value);
 }
 
-function describeEvent(e: DeviceEvent): string {
-  switch (e.type) {
-    case 'credit':
-      return `credit ${formatMoney(e.money)} (bill ${e.channel ?? '?'})`;
-    case 'escrow':
-      return `escrow ${e.money ? formatMoney(e.money) : 'unknown item'}: type 'stack' or 'return'`;
-    case 'raw':
-      return `${e.name} ${JSON.stringify(e.data)}`;
-    default:
-      return e.type;
-  }
-}
-
 /** Poll an acceptor and print what happens until stdin ends or 'quit'. Resolves with the exit code. */
 export async function runPyramidMonitor(options: PyramidMonitorOptions, io: CliIo): Promise<number> {
   const enableMask = parseMask(options.mask ?? 0x7f); // bad input fails before the port opens
   const transport = await firstValueFrom((options.open ?? openPort)(options.port));
   const device = createPyramidDevice(transport, { enableMask, escrow: options.escrow ?? false });
-  const print = (value: unknown, text: string): void => io.out(options.json ? jsonLine(value) : text);
+  const style = outputStyle(options.json, io.isTty);
+  const stamp = options.stamp ?? ((): string => clockStamp());
+  const ref: DeviceRef = { protocol: 'pyramid', address: 0 };
   const subs = [
-    device.events$.subscribe((e) => print(e, describeEvent(e))),
-    device.state$.subscribe((s) => print({ state: s }, `state ${s.status}`)),
-    device.errors$.subscribe((e) => io.err(options.json ? jsonLine(e) : `warning: ${e.message}`)),
+    device.events$.subscribe((e) => {
+      const line = eventLine(style, e, stamp());
+      if (line !== undefined) io.out(line);
+      // An escrowed note waits for the operator's decision.
+      if (!style.json && e.type === 'escrow') io.out("type 'stack' or 'return'");
+    }),
+    device.state$.subscribe((s) => {
+      if (s.status !== 'disposed') io.out(stateLine(style, ref, s, stamp()));
+    }),
+    device.errors$.subscribe((e) => {
+      const line = problemLine(style, ref, e, stamp());
+      if (style.json) io.out(line);
+      else io.err(line);
+    }),
   ];
   let failed = false;
   subs.push(device.state$.subscribe((s) => (failed = s.status === 'error')));
