@@ -75,7 +75,7 @@ describe('cashwire monitor over a pty pair', function () {
     await pty.close();
   });
 
-  it('monitor cctalk scans in about 2 s and shows a coin typed into the simulator as one credit', async () => {
+  it('monitor cctalk --json: a coin typed into the simulator once polling runs is exactly one credit line', async () => {
     const sim = start(['simulate', 'cctalk', '--port', pty.a]);
     children.push(sim);
     const simOut = watch(sim);
@@ -83,7 +83,6 @@ describe('cashwire monitor over a pty pair', function () {
     const mon = start(['monitor', 'cctalk', '--port', pty.b, '--json']);
     children.push(mon);
     const out = watch(mon);
-    // The scan starts once the process is up; its first bus line marks that point closely enough.
     const scanned = await out.waitFor((l) => parse(l)['type'] === 'discovery', 10_000, 'discovery line');
     const report = parse(scanned.text)['discovery'] as { devices: { address: number; category: string }[] };
     expect(report.devices.map((d) => [d.address, d.category])).to.deep.equal([[2, 'Coin Acceptor']]);
