@@ -78,6 +78,26 @@ describe('cashwire simulate: --faults, --seed and the stats line', () => {
     expect(side.report()).to.include({ reset: 1, chunks: 1 });
   });
 
+  it('after a pull fault the unit hears the line again once it is back (reconnectms)', async () => {
+    const [host, unit] = createMemoryPair();
+    const side = faultySide(
+      unit,
+      { faults: parseFaultSpec('pull=1,reconnectms=20'), seed: 1 },
+      () => undefined,
+    );
+    const heard: number[] = [];
+    side.transport.data$.subscribe((c) => heard.push(...c));
+    await lastValueFrom(host.write(Uint8Array.of(1)), { defaultValue: undefined });
+    await lastValueFrom(side.transport.write(Uint8Array.of(9)), { defaultValue: undefined }).catch(
+      () => undefined,
+    );
+    await lastValueFrom(host.write(Uint8Array.of(2)), { defaultValue: undefined }); // cable out: lost
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await lastValueFrom(host.write(Uint8Array.of(3)), { defaultValue: undefined });
+    expect(heard).to.deep.equal([1, 3]);
+    expect(side.report()).to.include({ pull: 1, reconnect: 1 });
+  });
+
   it('a bad spec is a usage error that names the key', () => {
     expect(() => parseFaultsOption('drop=0.1,bogus=1')).to.throw(/bogus/);
     expect(() => parseFaultsOption('drop=0.1,bogus=1'))

@@ -6,6 +6,7 @@
  * credited.
  */
 import { InvalidArgumentError as UsageError } from 'commander';
+import { Subject, type Subscription } from 'rxjs';
 import { isCashwireError } from '../../core/errors.js';
 import type { Transport } from '../../transport/transport.js';
 import {
@@ -65,10 +66,29 @@ export function faultySide(
   if (plan === undefined) return { transport, banner: undefined, report: () => null };
   // The seed only has to differ between runs; printing it is what makes a run reproducible.
   const seed = options.seed ?? Math.floor(Math.random() * 0x1_0000_0000);
-  const line = createFaultyLine(transport, plan, { seed, onReset: powerCycle });
+  // A simulator reads its line once, as a unit reads its UART: after a `pull`
+  // fault the relay listens again when the line is back (`reconnectms`), so the
+  // unit stays powered and keeps its state across the outage.
+  const input$ = new Subject<Uint8Array>();
+  let reading: Subscription | undefined;
+  const listen = (): void => {
+    reading?.unsubscribe();
+    reading = line.data$.subscribe({ next: (b) => input$.next(b), error: () => undefined });
+  };
+  const line = createFaultyLine(transport, plan, { seed, onReset: powerCycle, onReconnect: listen });
+  listen();
+  const relay: Transport = {
+    data$: input$,
+    write: (bytes) => line.write(bytes),
+    close: () => {
+      reading?.unsubscribe();
+      return line.close();
+    },
+    description: line.description,
+  };
   const text = formatFaultPlan(plan);
   return {
-    transport: line,
+    transport: relay,
     banner: `Faults on what the unit sends: ${text === '' ? 'none' : text}; seed ${seed} (--seed ${seed} replays them).`,
     report: () => ({ plan: text, seed, ...line.stats }),
   };
