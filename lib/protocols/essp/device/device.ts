@@ -153,8 +153,8 @@ export function createEsspDevice(target: EsspDeviceTarget, options: EsspDeviceOp
     );
   };
 
-  /** A note the host saw accepted has no known outcome yet (see transit.ts). */
-  let noteInTransit = false;
+  /** Channel of a note the host saw accepted and has no outcome for yet, 0 if none (see transit.ts). */
+  let transitNote = 0;
 
   /** Decode one POLL payload (exactly once per accepted reply) and publish its events. */
   const handlePoll = (payload: Uint8Array, duringConnect: boolean): void => {
@@ -181,8 +181,9 @@ export function createEsspDevice(target: EsspDeviceTarget, options: EsspDeviceOp
       if (e.event === 'SLAVE_RESET' && !duringConnect) reset = true;
       if (e.event === 'DISABLED' && state.value.status === 'enabled') setState({ status: 'disabled' });
     }
-    const transit = followTransit(noteInTransit, reply.events);
-    noteInTransit = transit.inTransit;
+    const lostChannel = transitNote;
+    const transit = followTransit(transitNote, reply.events);
+    transitNote = transit.transit;
     if (transit.lostAtReset) {
       events.next({ type: 'events-lost', device, count: 1 });
       errors.next({
@@ -191,7 +192,7 @@ export function createEsspDevice(target: EsspDeviceTarget, options: EsspDeviceOp
         message:
           'The unit restarted with a note in its path whose outcome was never reported (the reply ' +
           'carrying it was lost): it may have been credited. Check the cashbox.',
-        info: { address: o.address },
+        info: { address: o.address, channel: lostChannel },
       });
     }
     // After the events of this reply are out: nothing decoded is lost by recovering.

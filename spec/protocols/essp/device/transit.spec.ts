@@ -17,29 +17,31 @@ const reset = ev('SLAVE_RESET');
 
 describe('eSSP device: a note in the path when the unit restarts', () => {
   it('escrow seen, no outcome, restart without a cleared event: lost', () => {
-    const a = followTransit(false, [escrow]);
-    expect(a).to.deep.equal({ inTransit: true, lostAtReset: false });
-    expect(followTransit(a.inTransit, [])).to.deep.equal({ inTransit: true, lostAtReset: false });
-    expect(followTransit(true, [reset, ev('DISABLED')])).to.deep.equal({
-      inTransit: false,
-      lostAtReset: true,
-    });
+    const a = followTransit(0, [escrow]);
+    expect(a).to.deep.equal({ transit: 2, lostAtReset: false });
+    expect(followTransit(a.transit, [])).to.deep.equal({ transit: 2, lostAtReset: false });
+    expect(followTransit(2, [reset, ev('DISABLED')])).to.deep.equal({ transit: 0, lostAtReset: true });
   });
 
-  it('a credit, a reject or a cleared event settles the note: nothing lost', () => {
+  it('a credit, a reject or a fraud settles the note: nothing lost', () => {
     for (const outcome of ['CREDIT_NOTE', 'NOTE_REJECTING', 'NOTE_REJECTED', 'FRAUD_ATTEMPT']) {
-      const step = followTransit(true, [ev(outcome, { channel: 2 })]);
-      expect(step.inTransit, outcome).to.equal(false);
-      expect(followTransit(step.inTransit, [reset]).lostAtReset, outcome).to.equal(false);
+      const step = followTransit(2, [ev(outcome, { channel: 2 })]);
+      expect(step.transit, outcome).to.equal(0);
+      expect(followTransit(step.transit, [reset]).lostAtReset, outcome).to.equal(false);
     }
+  });
+
+  it('a cleared event settles the note of its own channel only (another one is a later note)', () => {
     for (const cleared of ['NOTE_CLEARED_TO_CASHBOX', 'NOTE_CLEARED_FROM_FRONT']) {
-      expect(followTransit(true, [reset, ev(cleared, { channel: 2 })]).lostAtReset, cleared).to.equal(false);
+      expect(followTransit(2, [reset, ev(cleared, { channel: 2 })]).lostAtReset, cleared).to.equal(false);
+      expect(followTransit(2, [reset, ev(cleared, { channel: 5 })]).lostAtReset, cleared).to.equal(true);
+      expect(followTransit(2, [reset, ev(cleared, { channel: 0 })]).lostAtReset, cleared).to.equal(true);
     }
   });
 
   it('a note still being read (channel 0) or no note at all: nothing lost', () => {
-    expect(followTransit(false, [reading]).inTransit).to.equal(false);
-    expect(followTransit(false, [reset]).lostAtReset).to.equal(false);
+    expect(followTransit(0, [reading]).transit).to.equal(0);
+    expect(followTransit(0, [reset]).lostAtReset).to.equal(false);
   });
 });
 
