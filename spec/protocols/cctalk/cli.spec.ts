@@ -40,7 +40,7 @@ describe('ccTalk CLI pieces', function () {
       },
       mon.io,
     );
-    for (let i = 0; i < 100 && !mon.out.some((l) => l.startsWith('@2 baseline')); i++) await wait(50);
+    for (let i = 0; i < 100 && !mon.out.some((l) => /cctalk:02\s+state\s+enabled/.test(l)); i++) await wait(50);
     sim.stdin.next('coin 8');
     for (let i = 0; i < 40 && !mon.out.some((l) => l.includes('credit')); i++) await wait(50);
     sim.stdin.next('stats');
@@ -51,9 +51,10 @@ describe('ccTalk CLI pieces', function () {
     expect(await simDone).to.equal(0);
     expect(mon.out).to.include('address poll (simple): 2, 3, 40');
     expect(mon.out.some((l) => /^found 2 \(simple\): Coin Acceptor CWS SIM-COIN/.test(l))).to.equal(true);
-    expect(mon.out).to.include('@2 credit 2.00 EUR (coin 8)');
-    expect(mon.out).to.include('@40 state enabled');
-    expect(mon.out).to.include('@3 state enabled');
+    expect(mon.out.some((l) => /cctalk:02\s+credit\s+2\.00 EUR\s+coin pos8/.test(l))).to.equal(true);
+    expect(mon.out.filter((l) => /\bcredit\b/.test(l))).to.have.length(1);
+    expect(mon.out.some((l) => /cctalk:28\s+state\s+enabled/.test(l))).to.equal(true); // address 40
+    expect(mon.out.some((l) => /cctalk:03\s+state\s+enabled/.test(l))).to.equal(true);
     expect(sim.out.some((l) => l.includes('"accepted":1'))).to.equal(true);
     expect(sim.err).to.deep.equal(["unknown command 'bogus'; type 'help'"]);
   });
