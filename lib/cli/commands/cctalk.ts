@@ -29,6 +29,7 @@ import { openSerialTransport } from '../../transport/serialport.js';
 import type { Transport } from '../../transport/transport.js';
 import { clockStamp, eventLine, outputStyle, problemLine, stateLine } from '../format.js';
 import { type CliIo, jsonLine } from '../io.js';
+import { eachLine, helpCommand, runLineCommand, type LineCommands } from '../line-commands.js';
 import { registerDecoder } from './decode.js';
 import { type SimulatorFaultOptions, faultySide, statsLine } from './simulate-faults.js';
 
@@ -76,8 +77,8 @@ function intArg(command: string, arg: string, min: number, max: number): number 
   return n;
 }
 
-type SimCommand = (sim: CcTalkSimulator, arg: string, io: CliIo) => void;
-const SIM_COMMANDS: Readonly<Record<string, { readonly usage: string; readonly run: SimCommand }>> = {
+/** Scenario commands; `stats` and `help` are added by the runner, which knows the fault line. */
+const SIM_COMMANDS: LineCommands<CcTalkSimulator> = {
   coin: {
     usage: 'coin <slot 1-16>      drop a coin of that position into the acceptor',
     run: (sim, arg, io) => {
@@ -100,38 +101,7 @@ const SIM_COMMANDS: Readonly<Record<string, { readonly usage: string; readonly r
   },
   empty: { usage: 'empty                 the hopper runs out of coins', run: (sim) => sim.emptyHopper() },
   reset: { usage: 'reset                 power-cycle every device', run: (sim) => sim.powerCycle() },
-  stats: {
-    usage: 'stats                 what really happened so far',
-    run: (sim, _a, io) => io.out(jsonLine(sim.stats)),
-  },
-  help: {
-    usage: 'help                  this list',
-    run: (_s, _a, io) => {
-      for (const c of Object.values(SIM_COMMANDS)) io.out(c.usage);
-    },
-  },
 };
-
-/** Feed stdin lines to `handle` until it returns false or stdin ends. */
-function lines(io: CliIo, handle: (line: string) => boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let sub: Subscription | undefined = undefined;
-    let done = false;
-    const finish = (): void => {
-      done = true;
-      sub?.unsubscribe();
-      resolve();
-    };
-    sub = io.stdinLines$.subscribe({
-      next: (line) => {
-        if (!done && !handle(line)) finish();
-      },
-      error: (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))),
-      complete: finish,
-    });
-    if (done) sub.unsubscribe();
-  });
-}
 
 /** Run the simulated bus until stdin ends. Resolves with the exit code. */
 export async function runCcTalkSimulator(options: CcTalkSimulatorCliOptions, io: CliIo): Promise<number> {
@@ -155,25 +125,22 @@ export async function runCcTalkSimulator(options: CcTalkSimulatorCliOptions, io:
   io.out(
     `ccTalk bus simulated on ${transport.description} (9600 8N1, ${checksum}, echo ${options.echo ? 'on' : 'off'}): ${where}. Type 'help' for commands.`,
   );
-  await lines(io, (line) => {
-    const [name = '', ...rest] = line.trim().split(/\s+/);
-    if (name === '') return true;
-    if (name === 'stats') {
-      // No escrow return on a coin bus: 'returned' is left out of the shared shape.
-      const { inserted, accepted, rejected, resets, paidOut } = sim.stats;
-      io.out(statsLine({ protocol: 'cctalk', inserted, accepted, rejected, resets, paidOut }, side.report()));
-      return true;
-    }
-    const cmd = SIM_COMMANDS[name];
-    if (!cmd) {
-      io.err(`unknown command '${name}'; type 'help'`);
-      return true;
-    }
-    try {
-      cmd.run(sim, rest.join(' '), io);
-    } catch (e) {
-      io.err(e instanceof Error ? e.message : String(e));
-    }
+  const commands: LineCommands<CcTalkSimulator> = {
+    ...SIM_COMMANDS,
+    stats: {
+      usage: 'stats                 what really happened so far, as one JSON line',
+      run: () => {
+        // No escrow return on a coin bus: 'returned' is left out of the shared shape.
+        const { inserted, accepted, rejected, resets, paidOut } = sim.stats;
+        io.out(
+          statsLine({ protocol: 'cctalk', inserted, accepted, rejected, resets, paidOut }, side.report()),
+        );
+      },
+    },
+    help: helpCommand(() => commands, 'help                  this list'),
+  };
+  await eachLine(io, (line) => {
+    runLineCommand(commands, sim, line, io);
     return true;
   });
   logSub.unsubscribe();
@@ -260,7 +227,7 @@ export async function runCcTalkMonitor(options: CcTalkMonitorOptions, io: CliIo)
       device.errors$.subscribe((e) => warn(ref, e)),
     );
   }
-  await lines(io, (line) => {
+  await eachLine(io, (line) => {
     const name = line.trim();
     if (name === 'quit' || name === 'q') return false;
     if (name !== '') io.err('commands: quit');

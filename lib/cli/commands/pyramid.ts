@@ -8,7 +8,7 @@
  *   the driver polling a real acceptor, printing every event;
  * - `cashwire decode pyramid [file]`: captured bytes to JSON, one object per frame.
  */
-import { firstValueFrom, type Observable, type Subscription } from 'rxjs';
+import { firstValueFrom, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { DeviceRef } from '../../core/events.js';
 import { decodePyramidLines, isDecodeError } from '../../protocols/pyramid/decode-lines.js';
@@ -21,6 +21,7 @@ import { openSerialTransport } from '../../transport/serialport.js';
 import type { Transport } from '../../transport/transport.js';
 import { clockStamp, eventLine, outputStyle, problemLine, stateLine } from '../format.js';
 import { jsonLine, type CliIo } from '../io.js';
+import { eachLine, helpCommand, runLineCommand, type LineCommands } from '../line-commands.js';
 import { type SimulatorFaultOptions, faultySide, statsLine } from './simulate-faults.js';
 
 /** Opens the port; tests pass one end of a memory pair instead. */
@@ -34,9 +35,8 @@ export interface PyramidSimulatorCliOptions
   readonly open?: OpenTransport;
 }
 
-type SimCommand = (sim: PyramidSimulator, arg: string, io: CliIo) => void;
-
-const SIM_COMMANDS: Readonly<Record<string, { readonly usage: string; readonly run: SimCommand }>> = {
+/** Scenario commands; `stats` and `help` are added by the runner, which knows the fault line. */
+const SIM_COMMANDS: LineCommands<PyramidSimulator> = {
   insert: {
     usage: 'insert <bill 1-7>   put a note of that index in the bezel',
     run: (sim, arg, io) => {
@@ -61,16 +61,6 @@ const SIM_COMMANDS: Readonly<Record<string, { readonly usage: string; readonly r
     run: (sim) => sim.replaceCashbox(),
   },
   reset: { usage: 'reset               power-cycle the acceptor', run: (sim) => sim.powerCycle() },
-  stats: {
-    usage: 'stats               what really happened so far',
-    run: (sim, _a, io) => io.out(jsonLine(sim.stats)),
-  },
-  help: {
-    usage: 'help                this list',
-    run: (_s, _a, io) => {
-      for (const c of Object.values(SIM_COMMANDS)) io.out(c.usage);
-    },
-  },
 };
 
 /** Run until stdin ends. Resolves with the exit code. */
@@ -84,55 +74,26 @@ export async function runPyramidSimulator(options: PyramidSimulatorCliOptions, i
   const logSub = sim.log$.subscribe((line) => io.out(line));
   if (side.banner !== undefined) io.out(side.banner);
   io.out(`Pyramid acceptor simulated on ${transport.description} (9600 7E1). Type 'help' for commands.`);
-  await lines(io, (line) => {
-    const [name = '', ...rest] = line.trim().split(/\s+/);
-    if (name === '') return true;
-    if (name === 'stats') {
-      const { inserted, accepted, rejected, returned, resets, tickets, replays } = sim.stats;
-      const counts = { inserted, accepted, rejected, returned, resets, tickets, replays };
-      io.out(statsLine({ protocol: 'pyramid', ...counts }, side.report()));
-      return true;
-    }
-    const cmd = SIM_COMMANDS[name];
-    if (!cmd) {
-      io.err(`unknown command '${name}'; type 'help'`);
-      return true;
-    }
-    try {
-      cmd.run(sim, rest.join(' '), io);
-    } catch (e) {
-      io.err(e instanceof Error ? e.message : String(e));
-    }
+  const commands: LineCommands<PyramidSimulator> = {
+    ...SIM_COMMANDS,
+    stats: {
+      usage: 'stats               what really happened so far, as one JSON line',
+      run: () => {
+        const { inserted, accepted, rejected, returned, resets, tickets, replays } = sim.stats;
+        const counts = { inserted, accepted, rejected, returned, resets, tickets, replays };
+        io.out(statsLine({ protocol: 'pyramid', ...counts }, side.report()));
+      },
+    },
+    help: helpCommand(() => commands),
+  };
+  await eachLine(io, (line) => {
+    runLineCommand(commands, sim, line, io);
     return true;
   });
   logSub.unsubscribe();
   sim.dispose();
   await firstValueFrom(transport.close(), { defaultValue: undefined });
   return 0;
-}
-
-/** Feed stdin lines to `handle` until it returns false, stdin ends, or `stop$` completes. */
-function lines(io: CliIo, handle: (line: string) => boolean, stop$?: Observable<unknown>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let sub: Subscription | undefined = undefined;
-    let stopSub: Subscription | undefined = undefined;
-    let done = false;
-    const finish = (): void => {
-      done = true;
-      sub?.unsubscribe();
-      stopSub?.unsubscribe();
-      resolve();
-    };
-    stopSub = stop$?.subscribe({ complete: finish, error: finish });
-    sub = io.stdinLines$.subscribe({
-      next: (line) => {
-        if (!done && !handle(line)) finish();
-      },
-      error: (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))),
-      complete: finish,
-    });
-    if (done) sub.unsubscribe();
-  });
 }
 
 export interface PyramidMonitorOptions {
@@ -185,7 +146,7 @@ export async function runPyramidMonitor(options: PyramidMonitorOptions, io: CliI
   const report = (o: Observable<unknown>, what: string): void => {
     o.subscribe({ error: (e: unknown) => io.err(`${what}: ${e instanceof Error ? e.message : String(e)}`) });
   };
-  await lines(
+  await eachLine(
     io,
     (line) => {
       const [name = '', arg = ''] = line.trim().split(/\s+/);
