@@ -39,7 +39,7 @@ import { pollWhileIdle } from '../../operators/poller.js';
 import type { CcTalkBus } from './bus.js';
 import { type IdOptions, type ScalingFactor, parseBillId } from './coin-id.js';
 import { type CcTalkDevice, checkDeviceAddress, checkOption, createDeviceCore } from './device-base.js';
-import type { BillEvent, SelfCheckResult } from './events.js';
+import type { BillEvent, EventBuffer, SelfCheckResult } from './events.js';
 import { normalizeBillEvent, rawBillEvent } from './normalize.js';
 import { createRingReader } from './ring-reader.js';
 
@@ -309,11 +309,13 @@ export function createCcTalkBillValidator(
     },
   );
 
+  const read$ = (): Observable<EventBuffer<BillEvent>> =>
+    reader.confirmed(() => bus.request(address, 'READ_BUFFERED_BILL_EVENTS'));
   core.start(connect$, () =>
     pollWhileIdle(
       bus.queue,
       () =>
-        bus.request(address, 'READ_BUFFERED_BILL_EVENTS').pipe(
+        read$().pipe(
           tap((buffer) => {
             if (core.state.value.status === 'recovering')
               core.setState({ status: accepting ? 'enabled' : 'disabled' });

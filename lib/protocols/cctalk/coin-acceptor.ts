@@ -9,7 +9,8 @@
  * 16 positions (184), then inhibits (231) and master inhibit (228). Then 229
  * is polled at the device's own recommended rate, capped so the acceptor's
  * ~1 s poll watchdog never trips (it stops accepting when not polled).
- * Credits are reported exactly once through the event counter; a restart
+ * Credits are reported exactly once through the event counter (a changed
+ * counter is confirmed by a second identical read first); a restart
  * (counter back to 0) re-applies inhibits and master enable without
  * crediting anything again.
  */
@@ -37,7 +38,7 @@ import { pollWhileIdle } from '../../operators/poller.js';
 import type { CcTalkBus } from './bus.js';
 import { type IdOptions, parseCoinId } from './coin-id.js';
 import { type CcTalkDevice, checkDeviceAddress, checkOption, createDeviceCore } from './device-base.js';
-import { type CoinEvent, type SelfCheckResult, decodeCvf } from './events.js';
+import { type CoinEvent, type EventBuffer, type SelfCheckResult, decodeCvf } from './events.js';
 import { normalizeCoinEvent, rawCoinEvent } from './normalize.js';
 import { createRingReader } from './ring-reader.js';
 
@@ -224,8 +225,10 @@ export function createCcTalkCoinAcceptor(
       }),
     ),
   );
+  const read$ = (): Observable<EventBuffer<CoinEvent>> =>
+    reader.confirmed(() => bus.request(address, 'READ_BUFFERED_CREDIT_OR_ERROR_CODES'));
   const poll = (): Observable<unknown> =>
-    bus.request(address, 'READ_BUFFERED_CREDIT_OR_ERROR_CODES').pipe(
+    read$().pipe(
       tap((buffer) => {
         const s = core.state.value.status;
         if (s === 'recovering') core.setState({ status: accepting ? 'enabled' : 'disabled' });

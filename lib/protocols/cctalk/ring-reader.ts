@@ -3,7 +3,15 @@
  * the pure {@link updateCreditRing} decides what is new; this applies it to a
  * device (events-lost as both a normalized event and a diagnostic with the
  * count, a restart as `device-reset` plus the caller's re-apply).
+ *
+ * A reply whose counter moved is only acted on once a second read returns the
+ * very same buffer. The simple 8-bit ccTalk checksum lets about one corrupted
+ * reply in 256 through; a corrupted counter or entry would otherwise credit a
+ * coin twice, credit a wrong one, or report losses that never happened. Two
+ * independent corruptions agreeing byte for byte is negligible. Costs an extra
+ * read only when something changed, so it applies with CRC-16 too.
  */
+import { EMPTY, type Observable, concatMap, defer, of } from 'rxjs';
 import type { EventBuffer } from './events.js';
 import { type CreditRingTracker, createCreditRingTracker, updateCreditRing } from './events.js';
 import type { DeviceCore } from './device-base.js';
@@ -13,6 +21,22 @@ export interface RingReader<E> {
   read(buffer: EventBuffer<E>): void;
   /** Forget the reference counter (the next read is a new baseline). */
   rebase(): void;
+  /**
+   * Run `request` until its reply can be trusted: at once when the counter is
+   * the last confirmed one (nothing to act on), otherwise when two consecutive
+   * replies are identical. Emits that reply; after {@link RING_CONFIRM_READS}
+   * reads without agreement emits nothing and reports a 'crc' diagnostic (the
+   * next poll tries again; the device keeps its buffer).
+   */
+  confirmed(request: () => Observable<EventBuffer<E>>): Observable<EventBuffer<E>>;
+}
+
+/** Most buffer reads in one poll while waiting for two consecutive identical replies. */
+export const RING_CONFIRM_READS = 4;
+
+/** Same counter and entries. Entries come from one injective pair decoder, so this is byte equality. */
+function sameBuffer<E>(a: EventBuffer<E>, b: EventBuffer<E>): boolean {
+  return a.counter === b.counter && JSON.stringify(a.entries) === JSON.stringify(b.entries);
 }
 
 export function createRingReader<E>(
@@ -55,6 +79,30 @@ export function createRingReader<E>(
     },
     rebase: () => {
       tracker = createCreditRingTracker();
+    },
+    confirmed: (request) => {
+      const attempt = (previous: EventBuffer<E> | undefined, n: number): Observable<EventBuffer<E>> =>
+        request().pipe(
+          concatMap((buffer) => {
+            if (buffer.counter === tracker.lastCounter) return of(buffer);
+            if (previous !== undefined && sameBuffer(previous, buffer)) return of(buffer);
+            if (n < RING_CONFIRM_READS) return attempt(buffer, n + 1);
+            core.errors.next({
+              kind: 'crc',
+              protocol: 'cctalk',
+              message:
+                `${what} at address ${core.ref.address}: ${RING_CONFIRM_READS} buffer reads in a row ` +
+                `disagreed; none acted on (line noise passing the checksum?). Reading again next poll.`,
+              info: {
+                address: core.ref.address,
+                reads: RING_CONFIRM_READS,
+                lastCounter: tracker.lastCounter,
+              },
+            });
+            return EMPTY;
+          }),
+        );
+      return defer(() => attempt(undefined, 1));
     },
   };
 }

@@ -155,10 +155,11 @@ describe('ccTalk bus timing (marbles)', () => {
       const polls$ = device.data$.pipe(
         filter((b) => b[3] === 229),
         map(() => 'p'),
-        take(3),
+        take(4),
       );
-      // 21 connect requests answered 2 ms after each; then a 229 every 200 ms after the last reply.
-      expectObservable(polls$).toBe('42ms p 201ms p 201ms (p|)');
+      // 21 connect requests answered 2 ms after each; the first 229 (the baseline) is confirmed by a
+      // second read right after its reply; then a 229 every 200 ms after the last reply.
+      expectObservable(polls$).toBe('42ms p 1ms p 201ms p 201ms (p|)');
       ts.schedule(() => {
         acceptor.dispose();
         bus.dispose();
