@@ -4,6 +4,9 @@
  * the tests never depend on a stale dist/ build.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { createPtyPair, type PtyPair } from '../helpers/pty.js';
@@ -117,6 +120,60 @@ describe('cashwire command', function () {
       expect(unknown.code).to.equal(2);
       expect(unknown.stderr).to.equal("cashwire: unknown command 'bogus' (add --help for usage)\n");
       expect(unknown.stdout).to.equal('');
+    });
+  });
+
+  describe('decode and list', () => {
+    let essp: Run;
+    let cctalk: Run;
+    let pyramid: Run;
+    let list: Run;
+    before(async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cashwire-decode-'));
+      const file = (name: string, text: string): string => {
+        const path = join(dir, name);
+        writeFileSync(path, text);
+        return path;
+      };
+      const esspFile = file('essp.txt', '7F 80 01 07 12 02 7F 80 04 F0 EE 01 EB B9 48\nnot bytes\n');
+      const cctalkFile = file('cctalk.txt', '002 000 001 254 255\n');
+      const pyramidFile = file('pyramid.txt', '02 08 10 7F 00 00 03 67\n');
+      [essp, cctalk, pyramid, list] = await Promise.all([
+        run(['decode', 'essp', esspFile]),
+        run(['decode', 'cctalk', cctalkFile]),
+        run(['decode', 'pyramid', pyramidFile]),
+        run(['list', '--json']),
+      ]);
+    });
+
+    it('decode essp prints one JSON object per frame, reports a bad line on stderr and goes on', () => {
+      const objects = essp.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(objects[0]).to.include({ direction: 'host', command: 'POLL' });
+      expect(objects[1]!['events']).to.deep.equal([
+        { event: 'CREDIT_NOTE', code: 0xee, channel: 1 },
+        { event: 'NOTE_STACKED', code: 0xeb },
+      ]);
+      expect(essp.stderr).to.match(/^line 2: /);
+      expect(essp.code).to.equal(1);
+    });
+
+    it('decode cctalk and decode pyramid read their own captures', () => {
+      expect(cctalk.code).to.equal(0);
+      expect(cctalk.stdout).to.match(/SIMPLE_POLL/i);
+      expect(pyramid.code).to.equal(0);
+      expect(JSON.parse(pyramid.stdout.trim().split('\n')[0]!)).to.be.an('object');
+    });
+
+    it('list answers with JSON, or with one actionable line and exit 1 when ports cannot be listed', () => {
+      if (list.code === 0) expect(JSON.parse(list.stdout)).to.be.an('array');
+      else {
+        expect(list.code).to.equal(1);
+        expect(list.stderr.trim().split('\n')).to.have.length(1);
+        expect(list.stderr).to.match(/^cashwire: /);
+      }
     });
   });
 
