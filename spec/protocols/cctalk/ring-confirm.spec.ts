@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import type { Diagnostic } from '../../../lib/core/diagnostics.js';
 import type { DeviceEvent } from '../../../lib/core/events.js';
+import { createCcTalkBillValidator } from '../../../lib/protocols/cctalk/bill-validator.js';
 import { createCcTalkCoinAcceptor } from '../../../lib/protocols/cctalk/coin-acceptor.js';
 import type { SimReply } from '../../../lib/protocols/cctalk/simulator/index.js';
 import { createHarness } from './harness.js';
@@ -87,6 +88,30 @@ describe('ccTalk ring reads: a changed counter is confirmed by an identical seco
     expect(t.credited()).to.deep.equal([10]);
     expect(t.lost()).to.equal(0);
     expect(t.resets()).to.equal(0);
+  });
+
+  it('the bill validator confirms a moved 159 counter the same way', () => {
+    const h = createHarness({ coin: false, bill: {} });
+    const bv = createCcTalkBillValidator(h.bus, { scheduler: h.scheduler });
+    const { events } = h.collect(bv);
+    let armed = false;
+    h.sim.override((c) => {
+      if (c.header !== 159 || !armed || c.reply.kind !== 'data' || c.reply.data[0] === 0) return undefined;
+      armed = false;
+      return {
+        kind: 'data',
+        data: sumPreserving(c.reply.data, 0, c.reply.data.length - 1, 1),
+      } satisfies SimReply;
+    });
+    h.at(1000, () => h.sim.insertBill(3));
+    h.at(1001, () => (armed = true));
+    h.at(2000, () => h.sim.insertBill(1));
+    h.runUntil(3500);
+    bv.dispose();
+
+    const credits = events.flatMap((e) => (e.type === 'credit' ? [e.money.amount] : []));
+    expect(credits).to.deep.equal([2000, 500]);
+    expect(events.filter((e) => e.type === 'events-lost' || e.type === 'device-reset')).to.deep.equal([]);
   });
 
   it('credits exactly the accepted coins under random checksum-passing corruptions (property)', () => {
