@@ -32,6 +32,8 @@ import { type CliIo, jsonLine } from '../io.js';
 import { eachLine, helpCommand, runLineCommand, type LineCommands } from '../line-commands.js';
 import { registerDecoder } from './decode.js';
 import { type SimulatorFaultOptions, faultySide, statsLine } from './simulate-faults.js';
+import { recordTrace } from '../../testing/trace/jsonl.js';
+import { type TraceFile, withTraceFile } from './essp-monitor.js';
 
 registerDecoder('cctalk', () => createCcTalkLineDecoder());
 
@@ -157,6 +159,8 @@ export interface CcTalkMonitorOptions {
   readonly open?: OpenTransport;
   /** Stamp for pretty lines; default the time of day. */
   readonly stamp?: () => string;
+  /** Also write every frame on the bus (every device's, the scan's too) to this file as JSON lines. */
+  readonly traceFile?: string;
 }
 
 /**
@@ -192,6 +196,14 @@ const DRIVERS: Readonly<Record<string, (bus: CcTalkBus, address: number) => CcTa
 
 /** Discover, identify, enable and print events until stdin ends or 'quit'. Resolves with the exit code. */
 export async function runCcTalkMonitor(options: CcTalkMonitorOptions, io: CliIo): Promise<number> {
+  return withTraceFile(options.traceFile, (file) => monitorCcTalk(options, io, file));
+}
+
+async function monitorCcTalk(
+  options: CcTalkMonitorOptions,
+  io: CliIo,
+  traceFile: TraceFile | undefined,
+): Promise<number> {
   const style = outputStyle(options.json, io.isTty);
   const stamp = options.stamp ?? ((): string => clockStamp());
   const transport = await firstValueFrom((options.open ?? openPort)(options.port));
@@ -202,7 +214,11 @@ export async function runCcTalkMonitor(options: CcTalkMonitorOptions, io: CliIo)
     if (style.json) io.out(line);
     else io.err(line);
   };
-  const subs: Subscription[] = [bus.diagnostics$.subscribe((d) => warn(busRef, d))];
+  const subs: Subscription[] = [
+    // The bus's trace holds every device's frames, so one file covers the whole scan and run.
+    ...(traceFile === undefined ? [] : [recordTrace(bus.trace$, traceFile.write)]),
+    bus.diagnostics$.subscribe((d) => warn(busRef, d)),
+  ];
   if (!style.json) io.out(`Scanning the ccTalk bus on ${options.port}...`);
   const report = await firstValueFrom(discoverCcTalkDevices(bus, options.discovery ?? MONITOR_DISCOVERY));
   if (style.json) io.out(jsonLine({ type: 'discovery', discovery: report }));

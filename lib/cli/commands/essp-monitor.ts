@@ -20,6 +20,7 @@ import {
   takeUntil,
   timer,
 } from 'rxjs';
+import { createWriteStream, openSync } from 'node:fs';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { CashwireError, InvalidArgumentError } from '../../core/errors.js';
 import { formatMoney } from '../../core/money.js';
@@ -29,6 +30,7 @@ import { createEsspDevice } from '../../protocols/essp/device/device.js';
 import type { EncryptionMode, EsspUnitInfo } from '../../protocols/essp/device/types.js';
 import { openSerialTransport } from '../../transport/serialport.js';
 import type { Transport } from '../../transport/transport.js';
+import { recordTrace } from '../../testing/trace/jsonl.js';
 import type { CliIo } from '../io.js';
 import { clockStamp, eventLine, infoLine, outputStyle, problemLine, stateLine } from '../format.js';
 
@@ -49,6 +51,50 @@ export interface EsspMonitorOptions {
   readonly silenceHintMs?: number;
   /** Stamp for pretty lines; default the time of day. */
   readonly stamp?: () => string;
+  /** Also write every frame to this file as JSON lines (encrypted bytes as sent; never keys). */
+  readonly traceFile?: string;
+}
+
+/** A trace file being written by a monitor: `write` takes whole lines, `close` flushes. */
+export interface TraceFile {
+  readonly write: (line: string) => void;
+  close(): Promise<void>;
+}
+
+/**
+ * Create (or truncate) `path` for a JSONL trace. Opened synchronously so a
+ * wrong path fails before any port is touched, with a message naming it.
+ */
+export function openTraceFile(path: string): TraceFile {
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (e) {
+    throw new InvalidArgumentError(
+      `Cannot write the trace file '${path}' (${e instanceof Error ? e.message : String(e)}).`,
+      { traceFile: path },
+    );
+  }
+  const stream = createWriteStream(path, { fd });
+  // A late write failure (disk full) must not crash the monitor; the file is simply short.
+  stream.on('error', () => undefined);
+  return {
+    write: (line) => void stream.write(line),
+    close: () => new Promise<void>((resolve) => stream.end(() => resolve())),
+  };
+}
+
+/** Run `body` with the trace file of `path` (if any) open, closing it however `body` ends. */
+export async function withTraceFile<T>(
+  path: string | undefined,
+  body: (file: TraceFile | undefined) => Promise<T>,
+): Promise<T> {
+  const file = path === undefined ? undefined : openTraceFile(path);
+  try {
+    return await body(file);
+  } finally {
+    await file?.close();
+  }
 }
 
 const openPort: OpenTransport = (path) => openSerialTransport(path, ESSP_LINE);
@@ -84,6 +130,15 @@ const silence = (port: string): CashwireError =>
 /** Resolves with the exit code: 0 after a stop, 1 when the device ends in state 'error'. */
 export async function runEsspMonitor(options: EsspMonitorOptions, io: CliIo): Promise<number> {
   const fixedKey = options.fixedKey === undefined ? undefined : parseFixedKey(options.fixedKey);
+  return withTraceFile(options.traceFile, (file) => monitorEssp(options, io, fixedKey, file));
+}
+
+async function monitorEssp(
+  options: EsspMonitorOptions,
+  io: CliIo,
+  fixedKey: string | undefined,
+  traceFile: TraceFile | undefined,
+): Promise<number> {
   const open = options.open ?? openPort;
   const style = outputStyle(options.json, io.isTty);
   const stamp = options.stamp ?? ((): string => clockStamp());
@@ -111,6 +166,8 @@ export async function runEsspMonitor(options: EsspMonitorOptions, io: CliIo): Pr
     else io.err(line);
   };
   const subs = [
+    // Subscribed first so the first SYNC is in the file too.
+    ...(traceFile === undefined ? [] : [recordTrace(device.trace$, traceFile.write)]),
     device.state$.subscribe((s) => {
       if (s.status === 'error') failure = s.error;
       if (s.status !== 'disposed') io.out(stateLine(style, ref, s, stamp()));

@@ -1,7 +1,8 @@
 /**
  * `cashwire monitor <protocol> --port <path>`: connect to a real (or
  * simulated) device, enable it and print what it does until Ctrl-C.
- * Pretty lines by default, JSON lines with `--json`.
+ * Pretty lines by default, JSON lines with `--json`; `--trace <file>` also
+ * records every frame as JSON lines.
  */
 import { type Command, Option } from 'commander';
 import { runCcTalkMonitor } from './cctalk.js';
@@ -20,6 +21,7 @@ export function registerMonitorCommand(program: Command, ctx: CliContext): void 
 Examples:
   cashwire monitor essp --port /dev/ttyUSB0
   cashwire monitor cctalk --port /dev/ttyUSB1 --json
+  cashwire monitor essp --port /dev/ttyACM0 --trace session.jsonl
   cashwire monitor pyramid --port /dev/ttyS0 --mask 0x1F`,
     );
 
@@ -34,6 +36,7 @@ Examples:
         .choices(['required', 'auto', 'off'])
         .default('auto'),
     )
+    .option('--trace <file>', 'also write every frame to <file> as JSON lines (readable by cashwire decode)')
     .option('--json', 'one JSON object per line, raw eSSP events included')
     .addHelpText(
       'after',
@@ -56,6 +59,7 @@ Examples:
             ...(typeof opts['address'] === 'number' && { address: opts['address'] }),
             encryption: opts['encryption'] as 'required' | 'auto' | 'off',
             json: opts['json'] === true,
+            ...(typeof opts['trace'] === 'string' && { traceFile: opts['trace'] }),
             stop$: ctx.stop$,
           },
           ctx.io,
@@ -67,6 +71,7 @@ Examples:
     .command('cctalk')
     .description('ccTalk bus: discover and identify every device, enable them, print their events')
     .requiredOption('--port <path>', 'serial port path')
+    .option('--trace <file>', 'also write every frame to <file> as JSON lines (readable by cashwire decode)')
     .option('--json', 'one JSON object per line')
     .addHelpText(
       'after',
@@ -78,7 +83,11 @@ Examples:
     .action(async (opts: Record<string, unknown>) => {
       ctx.done(
         await runCcTalkMonitor(
-          { port: opts['port'] as string, json: opts['json'] === true },
+          {
+            port: opts['port'] as string,
+            json: opts['json'] === true,
+            ...(typeof opts['trace'] === 'string' && { traceFile: opts['trace'] }),
+          },
           untilStopped(ctx),
         ),
       );
@@ -90,6 +99,7 @@ Examples:
     .requiredOption('--port <path>', 'serial port path')
     .option('--mask <mask>', 'bill enable mask 0x00..0x7F, bit n-1 = bill n', '0x7F')
     .option('--escrow', "hold each bill in escrow; type 'stack' or 'return' on stdin")
+    .option('--trace <file>', 'also write every frame to <file> as JSON lines (readable by cashwire decode)')
     .option('--json', 'one JSON object per line')
     .addHelpText(
       'after',
@@ -109,6 +119,7 @@ Examples:
             mask: opts['mask'] as string,
             escrow: opts['escrow'] === true,
             json: opts['json'] === true,
+            ...(typeof opts['trace'] === 'string' && { traceFile: opts['trace'] }),
           },
           untilStopped(ctx),
         ),

@@ -23,6 +23,8 @@ import { clockStamp, eventLine, outputStyle, problemLine, stateLine } from '../f
 import { jsonLine, type CliIo } from '../io.js';
 import { eachLine, helpCommand, runLineCommand, type LineCommands } from '../line-commands.js';
 import { type SimulatorFaultOptions, faultySide, statsLine } from './simulate-faults.js';
+import { recordTrace } from '../../testing/trace/jsonl.js';
+import { type TraceFile, withTraceFile } from './essp-monitor.js';
 
 /** Opens the port; tests pass one end of a memory pair instead. */
 export type OpenTransport = (path: string) => Observable<Transport>;
@@ -105,6 +107,8 @@ export interface PyramidMonitorOptions {
   readonly open?: OpenTransport;
   /** Stamp for pretty lines; default the time of day. */
   readonly stamp?: () => string;
+  /** Also write every frame to this file as JSON lines. */
+  readonly traceFile?: string;
 }
 
 /** Parse a mask given on the command line. Throws {@link InvalidArgumentError} on anything but 0..0x7F. */
@@ -120,12 +124,22 @@ export function parseMask(text: string | number): number {
 /** Poll an acceptor and print what happens until stdin ends or 'quit'. Resolves with the exit code. */
 export async function runPyramidMonitor(options: PyramidMonitorOptions, io: CliIo): Promise<number> {
   const enableMask = parseMask(options.mask ?? 0x7f); // bad input fails before the port opens
+  return withTraceFile(options.traceFile, (file) => monitorPyramid(options, io, enableMask, file));
+}
+
+async function monitorPyramid(
+  options: PyramidMonitorOptions,
+  io: CliIo,
+  enableMask: number,
+  traceFile: TraceFile | undefined,
+): Promise<number> {
   const transport = await firstValueFrom((options.open ?? openPort)(options.port));
   const device = createPyramidDevice(transport, { enableMask, escrow: options.escrow ?? false });
   const style = outputStyle(options.json, io.isTty);
   const stamp = options.stamp ?? ((): string => clockStamp());
   const ref: DeviceRef = { protocol: 'pyramid', address: 0 };
   const subs = [
+    ...(traceFile === undefined ? [] : [recordTrace(device.trace$, traceFile.write)]),
     device.events$.subscribe((e) => {
       const line = eventLine(style, e, stamp());
       if (line !== undefined) io.out(line);
