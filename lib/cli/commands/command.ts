@@ -7,6 +7,9 @@
  * - bad arguments → exit 2, naming the field; nothing is written;
  * - the device refuses → exit 1, with the response name and what it means;
  * - silence, a lost line → exit 1.
+ *
+ * eSSP payouts, floats and empties are followed until they end: progress
+ * lines on stderr at a terminal, the events seen in the result.
  */
 import { type Command, Option } from 'commander';
 import { firstValueFrom } from 'rxjs';
@@ -15,7 +18,12 @@ import { type CliIo, jsonLine, processIo } from '../io.js';
 import { prepareCcTalkCommand } from '../probe/command-cctalk.js';
 import { PYRAMID_COMMANDS, preparePyramidCommand } from '../probe/command-pyramid.js';
 import type { CommandRequest, CommandResult, PreparedCommand } from '../probe/command-types.js';
-import { prepareEsspCommand } from '../probe/command-essp.js';
+import {
+  ESSP_OPERATION_TIMEOUT_MS,
+  type EsspCommandResult,
+  type ProgressSink,
+  prepareEsspCommand,
+} from '../probe/command-essp.js';
 import { type OpenAt, PROBE_PROTOCOLS, type ProbeProtocol, openSerialAt } from '../probe/types.js';
 import { integerIn, parseHexKey } from './simulate.js';
 
@@ -28,7 +36,9 @@ export interface CommandOptions extends Omit<CommandRequest, 'args'> {
   readonly open?: OpenAt;
 }
 
-const PREPARE: Readonly<Record<ProbeProtocol, (r: CommandRequest) => PreparedCommand>> = {
+const PREPARE: Readonly<
+  Record<ProbeProtocol, (r: CommandRequest, follow: { progress?: ProgressSink }) => PreparedCommand>
+> = {
   essp: prepareEsspCommand,
   cctalk: prepareCcTalkCommand,
   pyramid: preparePyramidCommand,
@@ -72,7 +82,7 @@ function checkOptions(protocol: ProbeProtocol, o: CommandOptions): void {
   }
 }
 
-function prepare(o: CommandOptions): PreparedCommand {
+function prepare(o: CommandOptions, progress: ProgressSink | undefined): PreparedCommand {
   const protocol = o.protocol.toLowerCase();
   if (!(PROBE_PROTOCOLS as readonly string[]).includes(protocol)) {
     throw new InvalidArgumentError(
@@ -82,7 +92,10 @@ function prepare(o: CommandOptions): PreparedCommand {
   }
   checkOptions(protocol as ProbeProtocol, o);
   const { open: _open, json: _json, args, protocol: _p, port: _port, ...request } = o;
-  return PREPARE[protocol as ProbeProtocol]({ ...request, args: parseJsonArgs(args) });
+  return PREPARE[protocol as ProbeProtocol](
+    { ...request, args: parseJsonArgs(args) },
+    progress === undefined ? {} : { progress },
+  );
 }
 
 function printValue(io: CliIo, key: string, value: unknown, indent: string): void {
@@ -118,6 +131,11 @@ export function printResult(io: CliIo, r: CommandResult): void {
   ) {
     for (const [k, v] of Object.entries(r.reply)) printValue(io, k, v, '  ');
   } else printValue(io, 'reply', r.reply, '  ');
+  const op = (r as EsspCommandResult).operation;
+  if (op !== undefined) {
+    io.out(`  operation: ${op.finished ? `ended with ${op.end ?? '?'}` : 'not ended'}`);
+    for (const e of op.events) io.out(`    ${jsonLine(e)}`);
+  }
   for (const w of r.warnings) io.err(`warning: ${w}`);
 }
 
@@ -137,8 +155,10 @@ function fail(io: CliIo, json: boolean, e: unknown): number {
 export async function runCommand(options: CommandOptions, io: CliIo): Promise<number> {
   const json = options.json === true;
   let prepared: PreparedCommand;
+  // Progress of payouts, floats and empties: for a person at a terminal only, never mixed into --json.
+  const progress: ProgressSink | undefined = io.isTty && !json ? (line) => io.err(line) : undefined;
   try {
-    prepared = prepare(options);
+    prepared = prepare(options, progress);
   } catch (e) {
     return fail(io, json, e);
   }
@@ -202,6 +222,8 @@ export function registerCommandCommand(
       'after',
       `
 eSSP sends SYNC first, then SETUP_REQUEST (so replies decode for the unit), then the command.
+eSSP payouts, floats and empties are then polled until they end (at most ${ESSP_OPERATION_TIMEOUT_MS / 1000} s):
+progress on stderr at a terminal; the events seen in the result (with --json, only the final JSON).
 ccTalk uses the header names of the ccTalk table. Pyramid commands: ${Object.keys(PYRAMID_COMMANDS).join(', ')}.
 
 Exit codes: 0 the device answered OK, 1 the device refused or did not answer, 2 bad usage (nothing was sent).
