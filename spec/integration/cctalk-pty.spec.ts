@@ -50,10 +50,10 @@ describe('ccTalk over a socat pty pair', function () {
     ]);
 
     const acceptor = createCcTalkCoinAcceptor(bus);
-    // Coins count only once the acceptor is polled (its watchdog): wait for the first 229 read.
+    // Coins count once the acceptor is enabled: its buffer baseline is read before that.
     await firstValueFrom(
-      acceptor.events$.pipe(
-        filter((e) => e.type === 'raw' && e.name === 'baseline'),
+      acceptor.state$.pipe(
+        filter((s) => s.status === 'enabled'),
         timeout(5000),
       ),
     );

@@ -197,7 +197,19 @@ export function createCcTalkBillValidator(
     tap({ complete: () => core.setState({ status: accepting ? 'enabled' : 'disabled' }) }),
   );
 
-  const connect$ = concat(bus.request(address, 'SIMPLE_POLL'), readBills$, apply$);
+  // The baseline is read before acceptance is switched on, so no bill taken afterwards is
+  // folded into it.
+  const connect$ = concat(
+    bus.request(address, 'SIMPLE_POLL'),
+    readBills$,
+    defer(() =>
+      read$().pipe(
+        tap((buffer) => reader.read(buffer)),
+        ignoreElements(),
+      ),
+    ),
+    apply$,
+  );
 
   const clearHold = (): void => {
     holdTimers?.unsubscribe();

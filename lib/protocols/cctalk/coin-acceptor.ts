@@ -172,6 +172,14 @@ export function createCcTalkCoinAcceptor(
     ),
     flags$.pipe(tap((f) => (cvf = (f & 1) === 1))),
     readCoins$,
+    // The baseline is read while the acceptor is still inhibited: a coin taken after
+    // acceptance is switched on is then always newer than the baseline, never folded into it.
+    defer(() =>
+      read$().pipe(
+        tap((buffer) => reader.read(buffer)),
+        ignoreElements(),
+      ),
+    ),
     apply$,
   );
 

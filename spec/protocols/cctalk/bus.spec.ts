@@ -157,9 +157,10 @@ describe('ccTalk bus timing (marbles)', () => {
         map(() => 'p'),
         take(4),
       );
-      // 21 connect requests answered 2 ms after each; the first 229 (the baseline) is confirmed by a
-      // second read right after its reply; then a 229 every 200 ms after the last reply.
-      expectObservable(polls$).toBe('42ms p 1ms p 201ms p 201ms (p|)');
+      // 19 connect requests answered 2 ms after each; then the baseline 229, confirmed by a second
+      // read, while the acceptor is still inhibited; inhibits and master inhibit; the first poll as
+      // soon as connect ends; then a 229 every 200 ms after the last reply.
+      expectObservable(polls$).toBe('38ms p 1ms p 5ms p 201ms (p|)');
       ts.schedule(() => {
         acceptor.dispose();
         bus.dispose();
