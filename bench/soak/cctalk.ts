@@ -4,31 +4,22 @@
  * driver. The accepted value comes from the simulator's log (one line per
  * coin it took, with the coin id).
  */
-import { Subject } from 'rxjs';
 import { createCcTalkBus } from '../../lib/protocols/cctalk/bus.js';
 import { createCcTalkCoinAcceptor } from '../../lib/protocols/cctalk/coin-acceptor.js';
 import { parseCoinId } from '../../lib/protocols/cctalk/coin-id.js';
 import { createCcTalkSimulator } from '../../lib/protocols/cctalk/simulator/index.js';
-import { createFaultyLine } from '../../lib/testing/faults/index.js';
 import { createMemoryPair } from '../../lib/transport/memory.js';
+import { createSoakLine } from './line.js';
 import type { Rig, RigOptions } from './types.js';
 
 const ACCEPTED = /^coin@\d+: (\S+) accepted/;
 const SLOTS = 8;
 
-export function createCcTalkRig({ scheduler, seed, plan }: RigOptions): Rig {
+export function createCcTalkRig(options: RigOptions): Rig {
+  const { scheduler } = options;
   const [host, end] = createMemoryPair();
-  const powerCycles = new Subject<void>();
   // The line power-cycles the simulator created on it below (called only once both exist).
-  const line = createFaultyLine(end, plan, {
-    seed,
-    scheduler,
-    direction: 'both',
-    onReset: () => {
-      unit.powerCycle();
-      powerCycles.next();
-    },
-  });
+  const { line, powerCycles$ } = createSoakLine(end, options, () => unit.powerCycle());
   const unit = createCcTalkSimulator(line, { scheduler });
   let acceptedValue = 0;
   unit.log$.subscribe((text) => {
@@ -44,7 +35,7 @@ export function createCcTalkRig({ scheduler, seed, plan }: RigOptions): Rig {
     label: 'coin acceptor, 8-bit checksum, echoing line',
     gapMs: 400,
     device,
-    powerCycles$: powerCycles.asObservable(),
+    powerCycles$,
     countAfterReset: { ms: 50 },
     insert: (i) => unit.insertCoin(1 + (i % SLOTS)),
     truth: () => {

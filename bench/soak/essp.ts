@@ -4,13 +4,12 @@
  * negotiated at every (re)connect. Notes are routed to the cashbox (the
  * simulator's default), values rotate through the dataset's channels.
  */
-import { Subject } from 'rxjs';
 import { createEsspDevice } from '../../lib/protocols/essp/device/device.js';
 import type { RandomSource } from '../../lib/protocols/essp/crypto/index.js';
 import { createEsspSimulator } from '../../lib/protocols/essp/simulator/index.js';
-import { createFaultyLine } from '../../lib/testing/faults/index.js';
 import { createRandom } from '../../lib/testing/random.js';
 import { createMemoryPair } from '../../lib/transport/memory.js';
+import { createSoakLine } from './line.js';
 import type { Rig, RigOptions } from './types.js';
 
 /** A seeded byte source: key exchange and packing replay exactly for one seed. */
@@ -19,19 +18,11 @@ export const seededSource = (seed: number): RandomSource => {
   return (out) => out.set(r.bytes(out.length));
 };
 
-export function createEsspRig({ scheduler, seed, plan }: RigOptions): Rig {
+export function createEsspRig(options: RigOptions): Rig {
+  const { scheduler, seed } = options;
   const [host, end] = createMemoryPair();
-  const powerCycles = new Subject<void>();
   // The line power-cycles the simulator created on it below (called only once both exist).
-  const line = createFaultyLine(end, plan, {
-    seed,
-    scheduler,
-    direction: 'both',
-    onReset: () => {
-      unit.powerCycle();
-      powerCycles.next();
-    },
-  });
+  const { line, powerCycles$ } = createSoakLine(end, options, () => unit.powerCycle());
   const unit = createEsspSimulator(line, {
     profile: 'NV200_SMART_PAYOUT',
     requireEncryption: true,
@@ -61,7 +52,7 @@ export function createEsspRig({ scheduler, seed, plan }: RigOptions): Rig {
     label: 'NV200 SMART Payout, encrypted',
     gapMs: 2000,
     device,
-    powerCycles$: powerCycles.asObservable(),
+    powerCycles$,
     countAfterReset: 'enabled',
     insert: (i) => {
       if (!idle() || !unit.insertNote(1 + (i % channels))) return false;
