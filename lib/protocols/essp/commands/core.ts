@@ -18,26 +18,8 @@ import {
   oneOf,
   rawPayload,
 } from './args.js';
+import { none, simpleCommand as simple } from './simple.js';
 import { defineCommand } from './types.js';
-
-const none = () => new Uint8Array(0);
-
-const simple = <const N extends string>(
-  name: N,
-  code: number,
-  description: string,
-  units: readonly string[] | 'all' = 'all',
-) =>
-  defineCommand({
-    name,
-    code,
-    args: NoArgs,
-    encode: none,
-    decode: noPayload,
-    encryption: 'optional',
-    units: units as typeof NOTE_UNITS | 'all',
-    description,
-  });
 
 const BAUD = { 9600: 0, 38400: 1, 115200: 2 } as const;
 

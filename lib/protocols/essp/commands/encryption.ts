@@ -4,10 +4,10 @@
  */
 import { readU64le, u64le } from '../../../core/bytes.js';
 import { HexKey64, NoArgs, SecretU64, closed, need } from './args.js';
+import { none } from './simple.js';
 import { defineCommand } from './types.js';
 
 const noPayload = (): undefined => undefined;
-const none = () => new Uint8Array(0);
 
 export const ENCRYPTION_COMMANDS = [
   defineCommand({

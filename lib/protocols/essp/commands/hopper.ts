@@ -4,9 +4,9 @@ import { bytes, concatBytes, u16le, u32le } from '../../../core/bytes.js';
 import { CurrencyCode, intRange } from '../../../core/codec.js';
 import type { EsspContext } from '../context.js';
 import { HOPPERS, MinorUnits, NoArgs, U16, closed, countryBytes, invalid, need, requirePv6 } from './args.js';
+import { none } from './simple.js';
 import { defineCommand } from './types.js';
 
-const none = () => new Uint8Array(0);
 const noPayload = (): undefined => undefined;
 
 /** SET OPTIONS register bits (fact sheet §12). The first four keep the legacy names. */

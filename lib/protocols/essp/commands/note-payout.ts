@@ -5,9 +5,8 @@
 import * as t from 'io-ts';
 import { bytes, readU32le } from '../../../core/bytes.js';
 import { NoArgs, SMART_PAYOUTS, closed, need, noPayload, odd, oneOf } from './args.js';
+import { none } from './simple.js';
 import { defineCommand } from './types.js';
-
-const none = () => new Uint8Array(0);
 
 export const NOTE_PAYOUT_COMMANDS = [
   defineCommand({

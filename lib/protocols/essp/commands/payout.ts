@@ -23,9 +23,8 @@ import {
   readCountry,
   requirePv6,
 } from './args.js';
+import { none } from './simple.js';
 import { defineCommand } from './types.js';
-
-const none = () => new Uint8Array(0);
 
 /** Option byte of payout-family commands (pv >= 6): 0x19 only checks, 0x58 pays. */
 const TEST_ONLY = 0x19;

@@ -17,27 +17,8 @@ import {
   rawPayload,
   readCountry,
 } from './args.js';
+import { none, simpleCommand as simple } from './simple.js';
 import { defineCommand } from './types.js';
-
-const none = () => new Uint8Array(0);
-
-const simple = <const N extends string>(
-  name: N,
-  code: number,
-  description: string,
-  units: typeof NOTE_UNITS,
-  encryption: 'optional' | 'required' = 'optional',
-) =>
-  defineCommand({
-    name,
-    code,
-    args: NoArgs,
-    encode: none,
-    decode: noPayload,
-    encryption,
-    units,
-    description,
-  });
 
 const READERS = ['none', 'top', 'bottom', 'both'] as const;
 const readerName = (b: number | undefined) => READERS[b ?? 0] ?? 'none';
