@@ -73,3 +73,11 @@ export function helpCommand<S>(
     },
   };
 }
+
+/** Run every stdin line against `table` until stdin ends (or a `quit` handled by the caller's io). */
+export function serveLineCommands<S>(io: CliIo, table: LineCommands<S>, target: S): Promise<void> {
+  return eachLine(io, (line) => {
+    runLineCommand(table, target, line, io);
+    return true;
+  });
+}

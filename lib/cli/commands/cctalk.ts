@@ -29,7 +29,7 @@ import { openSerialTransport } from '../../transport/serialport.js';
 import type { Transport } from '../../transport/transport.js';
 import { clockStamp, eventLine, outputStyle, problemLine, stateLine } from '../format.js';
 import { type CliIo, jsonLine } from '../io.js';
-import { eachLine, helpCommand, runLineCommand, type LineCommands } from '../line-commands.js';
+import { eachLine, helpCommand, serveLineCommands, type LineCommands } from '../line-commands.js';
 import { registerDecoder } from './decode.js';
 import { type SimulatorFaultOptions, faultySide, statsLine } from './simulate-faults.js';
 import { recordTrace } from '../../testing/trace/jsonl.js';
@@ -141,10 +141,7 @@ export async function runCcTalkSimulator(options: CcTalkSimulatorCliOptions, io:
     },
     help: helpCommand(() => commands, 'help                  this list'),
   };
-  await eachLine(io, (line) => {
-    runLineCommand(commands, sim, line, io);
-    return true;
-  });
+  await serveLineCommands(io, commands, sim);
   logSub.unsubscribe();
   sim.dispose();
   await firstValueFrom(transport.close(), { defaultValue: undefined });

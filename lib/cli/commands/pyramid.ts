@@ -21,7 +21,7 @@ import { openSerialTransport } from '../../transport/serialport.js';
 import type { Transport } from '../../transport/transport.js';
 import { clockStamp, eventLine, outputStyle, problemLine, stateLine } from '../format.js';
 import { jsonLine, type CliIo } from '../io.js';
-import { eachLine, helpCommand, runLineCommand, type LineCommands } from '../line-commands.js';
+import { eachLine, helpCommand, serveLineCommands, type LineCommands } from '../line-commands.js';
 import { type SimulatorFaultOptions, faultySide, statsLine } from './simulate-faults.js';
 import { recordTrace } from '../../testing/trace/jsonl.js';
 import { type TraceFile, withTraceFile } from './essp-monitor.js';
@@ -88,10 +88,7 @@ export async function runPyramidSimulator(options: PyramidSimulatorCliOptions, i
     },
     help: helpCommand(() => commands),
   };
-  await eachLine(io, (line) => {
-    runLineCommand(commands, sim, line, io);
-    return true;
-  });
+  await serveLineCommands(io, commands, sim);
   logSub.unsubscribe();
   sim.dispose();
   await firstValueFrom(transport.close(), { defaultValue: undefined });
