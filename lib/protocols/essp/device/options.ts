@@ -76,8 +76,3 @@ export function resolveOptions(o: EsspDeviceOptions): ResolvedOptions {
     maxDelayMs: Math.max(maxDelayMs, initialDelayMs),
   };
 }
-
-/** Reconnect delay before attempt `n` (1-based): doubles from the initial delay, capped. */
-export function backoffDelay(n: number, initialMs: number, maxMs: number): number {
-  return Math.min(maxMs, initialMs * 2 ** Math.min(Math.max(n - 1, 0), 20));
-}
