@@ -37,6 +37,8 @@ const REDACTED = '[redacted]';
  */
 export class SecretKey {
   readonly #bytes: Uint8Array;
+  /** Values computed once from the bytes (expanded AES schedules); as secret as the key, wiped with it. */
+  readonly #derived = new Map<symbol, { wipe(): void }>();
   #wiped = false;
 
   /** Copies `bytes`; the caller may wipe its own copy afterwards. */
@@ -61,9 +63,27 @@ export class SecretKey {
     return fn(this.#bytes);
   }
 
-  /** Zero the bytes. Idempotent. */
+  /**
+   * A value made once from the key bytes by `make` and kept under `tag` until
+   * the key is wiped, which wipes it too. For per-key precomputation such as
+   * AES round keys, so the hot path does not redo it per packet. The same
+   * rules as {@link SecretKey.use} apply to `make`.
+   */
+  derive<T extends { wipe(): void }>(tag: symbol, make: (bytes: Uint8Array) => T): T {
+    if (this.#wiped) throw new DisposedError('Encryption key');
+    let value = this.#derived.get(tag) as T | undefined;
+    if (value === undefined) {
+      value = make(this.#bytes);
+      this.#derived.set(tag, value);
+    }
+    return value;
+  }
+
+  /** Zero the bytes and everything derived from them. Idempotent. */
   wipe(): void {
     this.#bytes.fill(0);
+    for (const value of this.#derived.values()) value.wipe();
+    this.#derived.clear();
     this.#wiped = true;
   }
 

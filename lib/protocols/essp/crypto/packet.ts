@@ -9,7 +9,7 @@
 import { DecryptionError, InvalidArgumentError } from '../../../core/errors.js';
 import { readU16le, readU32le } from '../../../core/bytes.js';
 import { crc16 } from '../crc.js';
-import { AES_BLOCK_SIZE, aesEcbDecrypt, aesEcbEncrypt } from './aes.js';
+import { AES_BLOCK_SIZE, cipherOf } from './aes.js';
 import { cryptoRandom, type RandomSource, type SecretKey } from './key.js';
 
 /** First DATA byte of an encrypted frame, sent in clear. */
@@ -25,6 +25,9 @@ const OVERHEAD = 1 + 4 + 2;
 export const MAX_ENCRYPTED_DATA = 15 * AES_BLOCK_SIZE - OVERHEAD;
 
 const MAX_OUTER = 1 + 15 * AES_BLOCK_SIZE;
+
+/** Where {@link decryptPacket} decrypts; large enough for the longest packet. */
+const scratch = new Uint8Array(MAX_OUTER - 1);
 
 /** Filler bytes needed after `dataLength` bytes of eDATA to complete the last block. */
 export function packingLength(dataLength: number): number {
@@ -59,11 +62,10 @@ export function encryptPacket(
   const crc = crc16(plain, 0, plain.length - 2);
   plain[plain.length - 2] = crc & 0xff;
   plain[plain.length - 1] = crc >>> 8;
-  const cipher = key.use((k) => aesEcbEncrypt(k, plain));
-  plain.fill(0);
-  const out = new Uint8Array(1 + cipher.length);
+  const out = new Uint8Array(1 + plain.length);
   out[0] = STEX;
-  out.set(cipher, 1);
+  cipherOf(key).encrypt(plain, 0, plain.length, out, 1);
+  plain.fill(0);
   return out;
 }
 
@@ -95,15 +97,19 @@ export function decryptPacket(outerData: Uint8Array, key: SecretKey, expectedCou
   if (size === 0 || size % AES_BLOCK_SIZE !== 0 || outerData.length > MAX_OUTER) {
     return fail('size', `ciphertext of ${size} bytes is not 1 to 15 whole AES blocks`, { size });
   }
-  const plain = key.use((k) => aesEcbDecrypt(k, outerData.subarray(1)));
+  // Decrypted into one module-level scratch array (decryption is synchronous
+  // and never re-entered), zeroed before returning: no per-packet allocation
+  // but the data handed out.
+  const plain = scratch;
+  cipherOf(key).decrypt(outerData, 1, size, plain, 0);
   try {
-    const crc = crc16(plain, 0, plain.length - 2);
-    if (crc !== readU16le(plain, plain.length - 2)) {
+    const crc = crc16(plain, 0, size - 2);
+    if (crc !== readU16le(plain, size - 2)) {
       return fail('crc', 'inner checksum mismatch (wrong key or corrupted data)');
     }
     const length = plain[0]!;
-    if (length < 1 || OVERHEAD + length > plain.length) {
-      return fail('length', `inner length ${length} does not fit in ${plain.length} decrypted bytes`, {
+    if (length < 1 || OVERHEAD + length > size) {
+      return fail('length', `inner length ${length} does not fit in ${size} decrypted bytes`, {
         length,
         size,
       });
@@ -117,6 +123,6 @@ export function decryptPacket(outerData: Uint8Array, key: SecretKey, expectedCou
     }
     return { ok: true, data: plain.slice(5, 5 + length), count };
   } finally {
-    plain.fill(0);
+    plain.fill(0, 0, size);
   }
 }
