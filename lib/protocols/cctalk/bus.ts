@@ -1,7 +1,10 @@
 /**
- * The ccTalk bus: one transport, many devices by address, one request in
- * flight (all devices share one request queue, because they share one wire).
+ * The ccTalk bus: one line, many devices by address, one request in flight
+ * (all devices share one request queue, because they share one wire).
  *
+ * - The line is a Transport (losing it closes the bus) or an opener
+ *   (`Observable<Transport>`), which is opened on first use and reopened with
+ *   back-off after a loss; `line$` tells devices when to re-sync (see line.ts).
  * - Checksum mode per address (8-bit and CRC-16 devices can share a bus).
  * - Echo: the first frame after a send is compared with what was sent; only a
  *   byte-identical copy is stripped. A missing echo on a line that has been
@@ -13,12 +16,15 @@
  *   collected from the line during the poll window.
  */
 import {
+  BehaviorSubject,
   type Observable,
   type SchedulerLike,
   Subject,
+  type Subscription,
   asyncScheduler,
   catchError,
   defer,
+  distinctUntilChanged,
   filter,
   finalize,
   map,
@@ -37,7 +43,7 @@ import {
   createRequestQueue,
 } from '../../operators/exchange.js';
 import { type FrameTrace, traceRecord } from '../../operators/trace.js';
-import type { LineSettings, Transport } from '../../transport/transport.js';
+import type { LineSettings } from '../../transport/transport.js';
 import { type ChecksumMode, checksumValid } from './checksum.js';
 import { type EchoPolicy, createEchoState, echoReceived, echoSent, echoTimedOut } from './echo.js';
 import { BROADCAST_ADDRESS, type CcTalkFrame, HOST_ADDRESS, encodeFrame, frameFields } from './framing.js';
@@ -49,6 +55,14 @@ import {
   encodeRequest,
   headerByNumber,
 } from './headers.js';
+import {
+  type CcTalkBusTarget,
+  type CcTalkLineState,
+  type CcTalkReconnectOptions,
+  type LineIo,
+  createCcTalkLine,
+  resolveReconnect,
+} from './line.js';
 import { HEADER_POLICY, checkLimit } from './link-policy.js';
 import { createCcTalkParser } from './parser.js';
 
@@ -73,6 +87,14 @@ export interface CcTalkBusOptions {
   readonly replyTimeoutMs?: number;
   /** Attempts per request (first send + resends). 1..10, default 4. */
   readonly attempts?: number;
+  /**
+   * Back-off between reopen attempts after the line is lost. Only with an
+   * opener target (a Transport cannot be reopened: passing this with one is an
+   * InvalidArgumentError). Defaults: 500 ms doubling up to 10 s.
+   */
+  readonly reconnect?: CcTalkReconnectOptions;
+  /** How to name the line before an opener has opened it (then the transport's own description is used). */
+  readonly description?: string;
   readonly scheduler?: SchedulerLike;
 }
 
@@ -109,14 +131,37 @@ export interface CcTalkBus {
   addressPoll(options?: { readonly mode?: ChecksumMode; readonly windowMs?: number }): Observable<number[]>;
   checksumOf(address: number): ChecksumMode;
   setChecksum(address: number, mode: ChecksumMode): void;
-  /** The shared request queue (for pollers: `pollWhileIdle(bus.queue, …)`). */
+  /**
+   * The shared request queue (for pollers: `pollWhileIdle(bus.queue, …)`). It
+   * outlives reopened lines: while the line is down, sends fail at once with a
+   * TransportError and `busy$` stays false; it completes when the bus closes.
+   */
   readonly queue: RequestQueue<CcTalkReply>;
+  /**
+   * The line's life (replays the current state): 'idle' (opener not used yet),
+   * 'opening', 'open', 'down' (lost, reopening after `retryInMs`), 'closed'
+   * (disposed, or a Transport target lost). Completes when closed.
+   */
+  readonly line$: Observable<CcTalkLineState>;
+  /** True when the bus runs on an opener, so a lost line is reopened. */
+  readonly reconnects: boolean;
+  /** Open an idle opener now (the first request does it too). No-op otherwise. */
+  open(): void;
   /** Link diagnostics: checksum errors, resyncs, echo faults. */
   readonly diagnostics$: Observable<Diagnostic>;
   /** Every frame on the wire, both directions (echoes are not traced twice). */
   readonly trace$: Observable<FrameTrace>;
+  /** The transport's description (or the `description` option before an opener has opened one). */
   readonly description: string;
+  /** Ends every request, stops reopening, closes the line if the bus opened it (a given Transport is left to its owner). */
   dispose(): void;
+}
+
+/** What lives on one opened transport. */
+interface Wire {
+  readonly queue: RequestQueue<CcTalkReply>;
+  readonly data$: Observable<Uint8Array>;
+  readonly taps: Subscription;
 }
 
 function checkAddress(address: number): number {
@@ -129,10 +174,18 @@ function checkAddress(address: number): number {
   return address;
 }
 
-export function createCcTalkBus(transport: Transport, options: CcTalkBusOptions = {}): CcTalkBus {
+/**
+ * Create a bus on `target`: a Transport (used as is; its loss closes the bus)
+ * or an opener `Observable<Transport>` (opened on first use, reopened after a
+ * loss with back-off, closed on dispose).
+ *
+ * @throws OptionRangeError / InvalidArgumentError for options out of range.
+ */
+export function createCcTalkBus(target: CcTalkBusTarget, options: CcTalkBusOptions = {}): CcTalkBus {
   const scheduler = options.scheduler ?? asyncScheduler;
   const timeoutMs = checkLimit('replyTimeoutMs', options.replyTimeoutMs);
   const attempts = checkLimit('attempts', options.attempts, '');
+  const reconnect = resolveReconnect(target, options.reconnect);
   const defaultMode: ChecksumMode = options.checksum ?? 'simple';
   const modes = new Map<number, ChecksumMode>(
     Object.entries(options.checksumByAddress ?? {}).map(([a, m]) => [Number(a), m]),
@@ -141,30 +194,13 @@ export function createCcTalkBus(transport: Transport, options: CcTalkBusOptions 
 
   const diagnostics = new Subject<Diagnostic>();
   const trace = new Subject<FrameTrace>();
-  let echo = createEchoState(options.echo ?? 'auto');
+  /** Every generation's queue events, for link statistics across reopened lines. */
+  const exchange = new Subject<ExchangeEvent>();
+  const busy = new BehaviorSubject<boolean>(false);
+  const echoPolicy = options.echo ?? 'auto';
+  let echo = createEchoState(echoPolicy);
   /** While an address poll collects raw bytes, the frame parser's complaints are expected noise. */
   let rawWindow = false;
-
-  const frames$ = transport.data$.pipe(
-    deframe(() => createCcTalkParser({ mode: modeOf }), {
-      interByteGapMs: CCTALK_INTER_BYTE_GAP_MS,
-      scheduler,
-    }),
-    tap((out) => {
-      if (out.type === 'diagnostic' && !rawWindow) diagnostics.next(out.diagnostic);
-    }),
-    filter((out) => out.type === 'frame'),
-    map((out): CcTalkReply => ({ frame: out.frame, raw: out.raw })),
-  );
-
-  const queue = createRequestQueue<CcTalkReply>(
-    { write: (b) => transport.write(b), frames$ },
-    {
-      timeoutMs,
-      attempts,
-      scheduler,
-    },
-  );
 
   const onExchange = (e: ExchangeEvent): void => {
     if (e.type === 'attempt') {
@@ -186,7 +222,64 @@ export function createCcTalkBus(transport: Transport, options: CcTalkBusOptions 
       trace.next(traceRecord(scheduler, 'rx', 'cctalk', raw, { note: 'unsolicited' }));
     }
   };
-  queue.events$.subscribe(onExchange);
+
+  /** A fresh parser, queue and echo state per opened transport: nothing half-read crosses a reconnect. */
+  const attach = (io: LineIo): Wire => {
+    echo = createEchoState(echoPolicy);
+    rawWindow = false;
+    const frames$ = io.data$.pipe(
+      deframe(() => createCcTalkParser({ mode: modeOf }), {
+        interByteGapMs: CCTALK_INTER_BYTE_GAP_MS,
+        scheduler,
+      }),
+      tap((out) => {
+        if (out.type === 'diagnostic' && !rawWindow) diagnostics.next(out.diagnostic);
+      }),
+      filter((out) => out.type === 'frame'),
+      map((out): CcTalkReply => ({ frame: out.frame, raw: out.raw })),
+    );
+    const queue = createRequestQueue<CcTalkReply>(
+      { write: (b) => io.write(b), frames$ },
+      { timeoutMs, attempts, scheduler },
+    );
+    const taps = queue.events$.subscribe((e) => {
+      onExchange(e);
+      exchange.next(e);
+    });
+    taps.add(queue.busy$.subscribe((b) => busy.next(b)));
+    return { queue, data$: io.data$, taps };
+  };
+
+  const line = createCcTalkLine<Wire>(target, {
+    scheduler,
+    reconnect,
+    ...(options.description !== undefined && { description: options.description }),
+    attach,
+    detach: (wire) => {
+      wire.taps.unsubscribe();
+      wire.queue.dispose();
+      busy.next(false);
+    },
+  });
+
+  const closeStreams = (): void => {
+    busy.complete();
+    exchange.complete();
+    diagnostics.complete();
+    trace.complete();
+  };
+  // A lost Transport closes the bus for good: pollers see busy$ complete, as before.
+  line.state$.subscribe({ complete: closeStreams });
+
+  const queue: RequestQueue<CcTalkReply> = {
+    send: (request) => line.use((wire) => wire.queue.send(request)),
+    busy$: busy.pipe(distinctUntilChanged()),
+    get pending() {
+      return line.current()?.queue.pending ?? 0;
+    },
+    events$: exchange.asObservable(),
+    dispose: () => line.dispose(),
+  };
 
   /** Match a frame against the request in flight to `address`. */
   const matcher =
@@ -281,8 +374,6 @@ export function createCcTalkBus(transport: Transport, options: CcTalkBusOptions 
       const mode = opts.mode ?? defaultMode;
       const bytes = encodeFrame({ destination: BROADCAST_ADDRESS, header: 253 }, mode);
       const seen: number[] = [];
-      const rawSub = transport.data$.subscribe((chunk) => seen.push(...chunk));
-      rawWindow = true;
       const done = (): number[] => {
         // Drop a byte-identical echo of the poll wherever it sits in the capture.
         let rest = seen;
@@ -294,23 +385,27 @@ export function createCcTalkBus(transport: Transport, options: CcTalkBusOptions 
         }
         return [...new Set(rest.filter((a) => a > HOST_ADDRESS))].sort((a, b) => a - b);
       };
-      return queue
-        .send<never>({
-          label: 'ADDRESS_POLL',
-          bytes,
-          match: () => ({ kind: 'ignore' }),
-          timeoutMs: windowMs,
-          attempts: 1,
-        })
-        .pipe(
-          map(() => done()),
-          catchError((e: unknown) => (e instanceof CommandTimeoutError ? of(done()) : throwError(() => e))),
-          finalize(() => {
-            rawSub.unsubscribe();
-            rawWindow = false;
-            echo = { ...echo, awaiting: undefined };
-          }),
-        );
+      return line.use((wire) => {
+        const rawSub = wire.data$.subscribe({ next: (chunk) => seen.push(...chunk), error: () => undefined });
+        rawWindow = true;
+        return wire.queue
+          .send<never>({
+            label: 'ADDRESS_POLL',
+            bytes,
+            match: () => ({ kind: 'ignore' }),
+            timeoutMs: windowMs,
+            attempts: 1,
+          })
+          .pipe(
+            map(() => done()),
+            catchError((e: unknown) => (e instanceof CommandTimeoutError ? of(done()) : throwError(() => e))),
+            finalize(() => {
+              rawSub.unsubscribe();
+              rawWindow = false;
+              echo = { ...echo, awaiting: undefined };
+            }),
+          );
+      });
     });
 
   return {
@@ -323,13 +418,14 @@ export function createCcTalkBus(transport: Transport, options: CcTalkBusOptions 
       modes.set(address, mode);
     },
     queue,
+    line$: line.state$,
+    reconnects: line.reconnects,
+    open: () => line.open(),
     diagnostics$: diagnostics.asObservable(),
     trace$: trace.asObservable(),
-    description: transport.description,
-    dispose: () => {
-      queue.dispose();
-      diagnostics.complete();
-      trace.complete();
+    get description() {
+      return line.description;
     },
+    dispose: () => line.dispose(),
   };
 }

@@ -2,20 +2,31 @@
  * What every ccTalk device driver on a bus shares: its address, the output
  * streams (events$, state$, errors$, trace$), a typed `send` of any table
  * header to this address, and the connect → poll life cycle with retries.
+ *
+ * The life cycle follows the bus's line: each time the line is open the
+ * device runs its connect sequence (which re-reads its event buffer against
+ * the counter it already knows, so nothing is credited twice or dropped) and
+ * then polls; while the line is down it is 'recovering' (or still
+ * 'connecting' if it never connected) and the loss is reported once on
+ * errors$ as a TransportError; a line that is closed for good is 'error'.
  */
 import {
   BehaviorSubject,
+  EMPTY,
   type Observable,
   type SchedulerLike,
   Subject,
   type Subscription,
   asyncScheduler,
+  catchError,
   concat,
   defer,
   filter,
   ignoreElements,
   retry,
+  switchMap,
   takeUntil,
+  tap,
   throwError,
   timer,
 } from 'rxjs';
@@ -33,6 +44,9 @@ import { type LinkStats, linkStats } from '../../operators/stats.js';
 import type { FrameTrace } from '../../operators/trace.js';
 import type { CcTalkBus } from './bus.js';
 import type { ArgsParam, HeaderName, ReplyOf } from './headers.js';
+import type { CcTalkLineState } from './line.js';
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export interface CcTalkDevice {
   readonly address: number;
@@ -78,7 +92,8 @@ export interface DeviceCore {
   setState(next: DeviceState): void;
   /**
    * One scheduler tick from now, run `connect$` (retried every second until
-   * it succeeds), then `run$` (the poll loop) until dispose.
+   * it succeeds), then `run$` (the poll loop) until dispose. Both start again
+   * each time a reopening bus has its line back.
    */
   start(connect$: Observable<unknown>, run: () => Observable<unknown>): void;
 }
@@ -167,16 +182,67 @@ export function createDeviceCore(
     setState,
     start: (connect$, run) => {
       let attempt = 1;
+      /** Connected at least once: a later outage is 'recovering', not 'connecting'. */
+      let connected = false;
+      /** The message last reported for this outage, so a port that stays missing is reported once. */
+      let reported: string | undefined;
       const connected$ = defer(() => connect$).pipe(
         retry({
           delay: (e: unknown) => {
-            // The line is gone or the bus was disposed: trying again cannot help.
+            // The line is gone or the bus was disposed: line$ says what comes next.
             if (e instanceof TransportError || e instanceof DisposedError) return throwError(() => e);
             report(e);
             attempt += 1;
-            setState({ status: 'connecting', attempt });
+            setState(
+              connected ? { status: 'recovering', reason: messageOf(e) } : { status: 'connecting', attempt },
+            );
             return timer(RECONNECT_DELAY_MS, scheduler);
           },
+        }),
+      );
+      /** One open line: (re-)sync, then poll. After a reopen the connect sequence runs again. */
+      const session$ = concat(
+        connected$.pipe(
+          ignoreElements(),
+          tap({
+            complete: () => {
+              connected = true;
+              reported = undefined;
+            },
+          }),
+        ),
+        defer(run),
+      ).pipe(
+        // On a reopening bus a request failing with the line is followed by line$ going down.
+        catchError((e: unknown) =>
+          bus.reconnects && e instanceof TransportError ? EMPTY : throwError(() => e),
+        ),
+      );
+      const outage = (s: Extract<CcTalkLineState, { status: 'down' }>): void => {
+        if (reported !== s.reason) report(s.error);
+        reported = s.reason;
+        setState(
+          connected
+            ? { status: 'recovering', reason: `line lost: ${s.reason}` }
+            : { status: 'connecting', attempt: s.attempt },
+        );
+      };
+      const life$ = bus.line$.pipe(
+        switchMap((s): Observable<unknown> => {
+          switch (s.status) {
+            case 'open':
+              attempt = 1;
+              return session$;
+            case 'down':
+              outage(s);
+              return EMPTY;
+            case 'closed':
+              return throwError(
+                () => s.error ?? new TransportError(`The ccTalk bus of device ${address} closed.`),
+              );
+            default:
+              return EMPTY;
+          }
         }),
       );
       const lineLost = (e: unknown): void => {
@@ -188,15 +254,14 @@ export function createDeviceCore(
       // command must not go out before that.
       starter = scheduler.schedule(() => {
         if (disposed) return;
-        sub = concat(connected$.pipe(ignoreElements()), defer(run))
-          .pipe(takeUntil(disposed$))
-          .subscribe({
-            error: lineLost,
-            // The poll loop only ends when the bus can send no more.
-            complete: () => {
-              if (!disposed) lineLost(new TransportError(`The ccTalk bus of device ${address} closed.`));
-            },
-          });
+        bus.open();
+        sub = life$.pipe(takeUntil(disposed$)).subscribe({
+          error: lineLost,
+          // line$ only completes after 'closed', which errors above.
+          complete: () => {
+            if (!disposed) lineLost(new TransportError(`The ccTalk bus of device ${address} closed.`));
+          },
+        });
       });
     },
   };

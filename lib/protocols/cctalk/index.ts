@@ -11,6 +11,12 @@ export * from './headers.js';
 export * from './events.js';
 export * from './coin-id.js';
 export * from './link-policy.js';
+export {
+  type CcTalkBusTarget,
+  type CcTalkLineState,
+  type CcTalkReconnectOptions,
+  CCTALK_RECONNECT_LIMITS,
+} from './line.js';
 export * from './bus.js';
 export * from './discovery.js';
 export * from './normalize.js';
