@@ -52,7 +52,7 @@ function decodeReply(data: Uint8Array, ctx: EventContext, counts: ReceiveCounts)
     counts.failures++;
     return;
   }
-  const reply = parsePollReply(data.subarray(1), ctx);
+  const reply = parsePollReply(data, ctx, 1);
   counts.events += reply.events.length;
   if (reply.diagnostic !== undefined) counts.diagnostics++;
 }

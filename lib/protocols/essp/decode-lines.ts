@@ -94,7 +94,7 @@ export function createEsspLineDecoder(options: EsspLineDecoderOptions = {}): Ess
     if (!before) return out;
     if (status !== 'OK') return withReply(out, before.name, data);
     if (before.name === 'POLL' || before.name === 'POLL_WITH_ACK') {
-      const polled = parsePollReply(data.subarray(1), ctx);
+      const polled = parsePollReply(data, ctx, 1);
       return {
         ...out,
         events: polled.events,

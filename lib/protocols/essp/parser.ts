@@ -29,6 +29,7 @@ import {
   discardedError,
   ESSP_FRAME_OVERHEAD,
   ESSP_MAX_DATA_LENGTH,
+  ESSP_SEQ_FLAG,
   ESSP_STX,
   frameFromBody,
   gapError,
@@ -36,6 +37,7 @@ import {
   zeroLengthError,
   type EsspFrame,
 } from './framing.js';
+import { crc16Update, ESSP_CRC_SEED } from './crc.js';
 
 /** Unstuffed bytes after the STX in the longest frame: SEQ/ADDR, LENGTH, 255 DATA, CRCL, CRCH. */
 const MAX_BODY = ESSP_MAX_DATA_LENGTH + ESSP_FRAME_OVERHEAD - 1;
@@ -137,6 +139,12 @@ export function createEsspParser(): FrameParser<EsspFrame> {
         const end = stx < 0 ? n : stx;
         if (end > i) out.push({ type: 'diagnostic', diagnostic: discardedError(chunk, i, end) });
         if (stx < 0) break;
+        const whole = wholeFrame(chunk, stx);
+        if (whole !== undefined) {
+          out.push(whole);
+          i = stx + whole.raw.length;
+          continue;
+        }
         startFrame();
         i = stx + 1;
       }
@@ -153,6 +161,46 @@ export function createEsspParser(): FrameParser<EsspFrame> {
     get pending(): boolean {
       return inFrame;
     },
+  };
+}
+
+/**
+ * Fast path for the common case: the chunk holds, from the STX at `stx`, a
+ * whole frame with no stuffed byte and a good CRC (a port usually delivers a
+ * short reply in one read). The frame is cut straight out of the chunk
+ * instead of being copied byte by byte through the state machine. Anything
+ * else (a 0x7F inside, a frame running past the chunk, LENGTH 0, a bad CRC)
+ * returns undefined and goes the general way, which yields the same frames
+ * and every diagnostic.
+ */
+function wholeFrame(
+  chunk: Uint8Array,
+  stx: number,
+): { readonly type: 'frame'; readonly frame: EsspFrame; readonly raw: Uint8Array } | undefined {
+  const lengthAt = stx + 2;
+  if (lengthAt >= chunk.length) return undefined;
+  const length = chunk[lengthAt]!;
+  const end = stx + length + ESSP_FRAME_OVERHEAD; // exclusive: STX .. CRCH
+  if (length === 0 || end > chunk.length) return undefined;
+  const crcAt = end - 2;
+  let crc = ESSP_CRC_SEED;
+  for (let k = stx + 1; k < crcAt; k++) {
+    const b = chunk[k]!;
+    if (b === ESSP_STX) return undefined;
+    crc = crc16Update(crc, b);
+  }
+  const low = chunk[crcAt]!;
+  const high = chunk[crcAt + 1]!;
+  if (low === ESSP_STX || high === ESSP_STX || (low | (high << 8)) !== crc) return undefined;
+  const seqAddr = chunk[stx + 1]!;
+  return {
+    type: 'frame',
+    frame: {
+      address: seqAddr & 0x7f,
+      seq: seqAddr & ESSP_SEQ_FLAG ? 1 : 0,
+      data: chunk.slice(lengthAt + 1, crcAt),
+    },
+    raw: chunk.slice(stx, end),
   };
 }
 

@@ -94,6 +94,25 @@ describe('eSSP streaming parser', () => {
     expect(d?.hex?.split(' ')).to.have.length(128);
   });
 
+  it('cuts whole frames out of one chunk with their exact raw bytes, stuffed or not', () => {
+    const plainFrame = encodeFrame({ address: 0, seq: 1, data: fromHex('F0 EF 01') });
+    const stuffed = encodeFrame({ address: 0, seq: 0, data: fromHex('F0 7F 01') });
+    expect(toHex(stuffed)).to.include('7F 7F');
+    const outs = feed([concatBytes(plainFrame, stuffed, plainFrame)]);
+    expect(reasonsIn(outs)).to.deep.equal([]);
+    expect(outs.map((o) => (o.type === 'frame' ? toHex(o.raw) : ''))).to.deep.equal([
+      toHex(plainFrame),
+      toHex(stuffed),
+      toHex(plainFrame),
+    ]);
+    expect(framesIn(outs).map((f) => toHex(f.data))).to.deep.equal(['F0 EF 01', 'F0 7F 01', 'F0 EF 01']);
+    // The frames own their bytes: changing the chunk afterwards changes nothing.
+    const chunk = concatBytes(plainFrame);
+    const [only] = framesIn(feed([chunk]));
+    chunk.fill(0);
+    expect(toHex(only!.data)).to.equal('F0 EF 01');
+  });
+
   it('reports a bad CRC as a crc diagnostic naming both values in hex', () => {
     const outs = feed([fromHex('7F 80 01 11 65 83 7F 00 01 11 66 08')]);
     expect(reasonsIn(outs)).to.deep.equal(['crc']);

@@ -49,6 +49,8 @@ interface Resolved {
 }
 
 const cache = new Map<number, readonly (Resolved | undefined)[]>();
+let lastKey = -1;
+let lastTable: readonly (Resolved | undefined)[] | undefined;
 const CACHE_LIMIT = 64;
 const isByte = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 255;
 
@@ -58,8 +60,14 @@ export function resolvedLayouts(ctx: EventContext): readonly (Resolved | undefin
   // Both are single bytes on the wire; anything else is resolved without caching.
   const cacheable = isByte(pv) && isByte(unitType);
   const key = (pv << 9) | (unitType << 1) | (ctx.smartCurrency === true ? 1 : 0);
+  // A session polls with one context for hours: skip the map on a repeat.
+  if (cacheable && key === lastKey && lastTable !== undefined) return lastTable;
   const hit = cacheable ? cache.get(key) : undefined;
-  if (hit !== undefined) return hit;
+  if (hit !== undefined) {
+    lastKey = key;
+    lastTable = hit;
+    return hit;
+  }
   const table = EVENTS_BY_CODE.map((row) =>
     row === undefined ? undefined : { row, spec: payloadFor(row, ctx) },
   );
@@ -100,12 +108,14 @@ export function layoutSize(layout: Layout, b: Uint8Array, at: number): number {
 function fail(
   events: EsspEvent[],
   b: Uint8Array,
-  offset: number,
+  start: number,
+  at: number,
   code: number,
   ctx: EventContext,
   message: string,
 ): PollReply {
-  const hex = toHex(b.subarray(offset));
+  const hex = toHex(b.subarray(at));
+  const offset = at - start;
   const info = { offset, code, protocolVersion: ctx.protocolVersion, unitType: ctx.unitType };
   return {
     events,
@@ -119,15 +129,19 @@ const NO_NAMES: Readonly<Record<number, string>> = {};
 const hex2 = (n: number): string => `0x${n.toString(16).padStart(2, '0').toUpperCase()}`;
 
 /**
- * Decode the events of a POLL reply. `payload` starts after the 0xF0 status
- * byte. Events before an undecodable point are always returned.
+ * Decode the events of a POLL reply: the bytes of `payload` from `start` to
+ * its end, which follow the 0xF0 status byte. Pass the reply's DATA with
+ * `start` 1 rather than a `subarray`: a view of a small array costs far more
+ * than the decoding itself. Offsets in the result count from `start`.
+ * Events before an undecodable point are always returned.
  */
-export function parsePollReply(payload: Uint8Array, ctx: EventContext): PollReply {
-  const layouts = resolvedLayouts(ctx);
-  const currency = datasetCurrency(ctx);
+export function parsePollReply(payload: Uint8Array, ctx: EventContext, start = 0): PollReply {
   const events: EsspEvent[] = [];
   const end = payload.length;
-  let p = 0;
+  // Most replies of a polled link carry no event at all.
+  if (start >= end) return { events };
+  const layouts = resolvedLayouts(ctx);
+  let p = start;
   while (p < end) {
     const code = payload[p]!;
     const resolved = layouts[code];
@@ -135,6 +149,7 @@ export function parsePollReply(payload: Uint8Array, ctx: EventContext): PollRepl
       return fail(
         events,
         payload,
+        start,
         p,
         code,
         ctx,
@@ -157,6 +172,7 @@ export function parsePollReply(payload: Uint8Array, ctx: EventContext): PollRepl
         return fail(
           events,
           payload,
+          start,
           p,
           code,
           ctx,
@@ -169,14 +185,23 @@ export function parsePollReply(payload: Uint8Array, ctx: EventContext): PollRepl
       } else if (!fitsMain) size = -1;
     }
     if (size < 0) {
-      return fail(events, payload, p, code, ctx, `${row.name} payload does not fit the ${layout} layout.`);
+      return fail(
+        events,
+        payload,
+        start,
+        p,
+        code,
+        ctx,
+        `${row.name} payload does not fit the ${layout} layout.`,
+      );
     }
-    events.push(build(row, layout, payload, at, ctx, currency));
+    events.push(build(row, layout, payload, at, ctx));
     if (layout === 'unsized') {
       if (at < end) {
         return fail(
           events,
           payload,
+          start,
           at,
           code,
           ctx,
@@ -195,14 +220,7 @@ function boundary(b: Uint8Array, q: number, layouts: readonly (Resolved | undefi
 }
 
 /** Build the event object of a payload already validated for `layout`. */
-function build(
-  row: EventRow,
-  layout: Layout,
-  b: Uint8Array,
-  at: number,
-  ctx: EventContext,
-  currency: string,
-): EsspEvent {
+function build(row: EventRow, layout: Layout, b: Uint8Array, at: number, ctx: EventContext): EsspEvent {
   let channel = -1;
   let reason = -1;
   let values: Money[] | undefined;
@@ -218,9 +236,10 @@ function build(
       reason = b[at]!;
       break;
     case 'u32':
-      values = [{ amount: readU32(b, at), currency }];
+      values = [{ amount: readU32(b, at), currency: datasetCurrency(ctx) }];
       break;
-    case 'u32-pair':
+    case 'u32-pair': {
+      const currency = datasetCurrency(ctx);
       pairs = [
         {
           completed: { amount: readU32(b, at), currency },
@@ -228,6 +247,7 @@ function build(
         },
       ];
       break;
+    }
     case 'VC':
       values = readVC(b, at);
       break;

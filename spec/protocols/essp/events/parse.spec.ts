@@ -271,3 +271,24 @@ describe('eSSP parsePollReply: stops instead of mis-parsing', () => {
     ]);
   });
 });
+
+describe('eSSP parsePollReply: decoding from an offset', () => {
+  it('decodes the DATA of a reply from index 1 exactly like the payload after F0', () => {
+    const data = fromHex('F0 EF 01 EE 01 EB');
+    const fromOffset = parsePollReply(data, VALIDATOR, 1);
+    expect(fromOffset).to.deep.equal(parsePollReply(data.slice(1), VALIDATOR));
+    expect(fromOffset.events.map((e) => e.event)).to.deep.equal(['READ_NOTE', 'CREDIT_NOTE', 'NOTE_STACKED']);
+  });
+
+  it('an empty reply (F0 alone) gives no events and no diagnostic', () => {
+    expect(parsePollReply(fromHex('F0'), VALIDATOR, 1)).to.deep.equal({ events: [] });
+  });
+
+  it('reports the offset of undecodable bytes from the start given, not from the array', () => {
+    const data = fromHex('F0 EB 01 02');
+    const reply = parsePollReply(data, VALIDATOR, 1);
+    expect(reply.events.map((e) => e.event)).to.deep.equal(['NOTE_STACKED']);
+    expect(reply.rest).to.deep.equal({ hex: '01 02', offset: 1 });
+    expect(reply.rest).to.deep.equal(parsePollReply(data.slice(1), VALIDATOR).rest);
+  });
+});
