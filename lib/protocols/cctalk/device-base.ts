@@ -223,7 +223,10 @@ export function createDeviceCore(
         reported = s.reason;
         setState(
           connected
-            ? { status: 'recovering', reason: `line lost: ${s.reason}` }
+            ? {
+                status: 'recovering',
+                reason: `${s.after === 'loss' ? 'line lost' : 'reopening the line failed'}: ${s.reason}`,
+              }
             : { status: 'connecting', attempt: s.attempt },
         );
       };

@@ -6,7 +6,8 @@
  *
  * Dispense commands are never resent blindly: a lost reply is followed by a
  * status read, and the payout is only followed if the device's event counter
- * moved (the coins are on their way). The security bytes of 167/134 are
+ * moved (the coins are on their way). A payout under way when the line is
+ * lost is followed again once the line is back (see hopper-payout.ts). The security bytes of 167/134 are
  * either ignored by unencrypted units ('none': eight zero bytes), or the
  * unit's 3-byte serial number ('serial'); the vendors' cipher algorithms are
  * not published, so a `security` function can supply the bytes instead.
@@ -19,24 +20,23 @@ import {
   concat,
   concatMap,
   defer,
-  distinctUntilChanged,
   ignoreElements,
-  interval,
   map,
   of,
-  startWith,
   switchMap,
-  takeWhile,
   tap,
   throwError,
 } from 'rxjs';
-import { CommandTimeoutError, InvalidArgumentError } from '../../core/errors.js';
+import { CommandTimeoutError, InvalidArgumentError, TransportError } from '../../core/errors.js';
 import type { PayoutProgressEvent } from '../../core/events.js';
 import { type Money, money } from '../../core/money.js';
 import type { CcTalkBus } from './bus.js';
 import { type IdOptions, parseCoinId } from './coin-id.js';
 import { type CcTalkDevice, checkDeviceAddress, checkOption, createDeviceCore } from './device-base.js';
 import type { HopperTest } from './headers.js';
+import { type HopperStatus, createPayoutFollower } from './hopper-payout.js';
+
+export type { HopperStatus } from './hopper-payout.js';
 
 export type HopperSecurity =
   | 'none'
@@ -60,13 +60,6 @@ export interface CcTalkHopperOptions extends IdOptions {
   /** Value of one coin when the hopper's coin id (171) is not usable. */
   readonly coinValue?: Money;
   readonly scheduler?: SchedulerLike;
-}
-
-export interface HopperStatus {
-  readonly counter: number;
-  readonly remaining: number;
-  readonly paid: number;
-  readonly unpaid: number;
 }
 
 export interface CcTalkHopper extends CcTalkDevice {
@@ -94,7 +87,7 @@ export function createCcTalkHopper(bus: CcTalkBus, options: CcTalkHopperOptions 
   const progressMs = checkOption('progressIntervalMs', options.progressIntervalMs, min, max) ?? fallback;
   const security = options.security ?? 'none';
   const core = createDeviceCore(bus, address, options.scheduler);
-  const { ref, scheduler } = core;
+  const { ref } = core;
   const coinValue = new ReplaySubject<Money | undefined>(1);
   let value: Money | undefined = options.coinValue;
   let enabled = options.enabled ?? true;
@@ -145,9 +138,7 @@ export function createCcTalkHopper(bus: CcTalkBus, options: CcTalkHopperOptions 
         : of(undefined),
     );
 
-  /** Money paid so far: coins × coin value, or coins in the 'XXX' (no currency) code when the value is unknown. */
-  const amountOf = (units: number, perUnit: Money | undefined): Money =>
-    perUnit ? money(units * perUnit.amount, perUnit.currency) : money(units, 'XXX');
+  const payout = createPayoutFollower(bus, core, progressMs);
 
   const runPayout = (
     label: string,
@@ -160,35 +151,15 @@ export function createCcTalkHopper(bus: CcTalkBus, options: CcTalkHopperOptions 
         securityBytes$().pipe(
           concatMap((sec) =>
             start$(sec).pipe(
+              map((): number | undefined => undefined),
               catchError((e: unknown) =>
-                // The reply was lost: only the event counter tells whether coins are moving.
-                e instanceof CommandTimeoutError
-                  ? status$().pipe(
-                      concatMap((after) =>
-                        after.counter !== before.counter ? of(undefined) : throwError(() => e),
-                      ),
-                    )
+                e instanceof CommandTimeoutError || (bus.reconnects && e instanceof TransportError)
+                  ? payout.afterLostReply$(label, before, status$, e)
                   : throwError(() => e),
               ),
             ),
           ),
-        ),
-      ),
-      switchMap(() =>
-        interval(progressMs, scheduler).pipe(
-          concatMap(() => status$()),
-          takeWhile((s) => s.remaining > 0, true),
-          distinctUntilChanged((a, b) => a.paid === b.paid && a.remaining === b.remaining),
-          map((s): PayoutProgressEvent => {
-            const amounts = [amountOf(s.paid, perUnit())];
-            if (s.remaining > 0) return { type: 'dispensing', device: ref, amounts };
-            return { type: s.unpaid > 0 ? 'payout-incomplete' : 'dispensed', device: ref, amounts };
-          }),
-          startWith<PayoutProgressEvent>({
-            type: 'dispensing',
-            device: ref,
-            amounts: [amountOf(0, perUnit())],
-          }),
+          switchMap((known) => payout.follow$(label, before, known, status$, perUnit)),
         ),
       ),
       tap((e) => {

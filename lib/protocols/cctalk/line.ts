@@ -64,9 +64,10 @@ export type CcTalkLineState =
   | { readonly status: 'opening'; readonly attempt: number }
   /** Requests go out on the `generation`-th opened transport. */
   | { readonly status: 'open'; readonly generation: number; readonly description: string }
-  /** Lost, or an open failed: the next attempt starts in `retryInMs`. Requests fail at once meanwhile. */
+  /** Lost (`after: 'loss'`), or an open failed: the next attempt starts in `retryInMs`. Requests fail at once meanwhile. */
   | {
       readonly status: 'down';
+      readonly after: 'loss' | 'failed-open';
       readonly reason: string;
       readonly error: TransportError;
       readonly attempt: number;
@@ -193,10 +194,10 @@ export function createCcTalkLine<S>(target: CcTalkBusTarget, hooks: LineHooks<S>
     if (opener) t.close().subscribe({ error: () => undefined });
   };
 
-  const down = (error: TransportError): void => {
+  const down = (error: TransportError, after: 'loss' | 'failed-open'): void => {
     failures += 1;
     const retryInMs = backoffDelay(failures, reconnect.initialDelayMs, reconnect.maxDelayMs);
-    publish({ status: 'down', reason: error.message, error, attempt: attempts + 1, retryInMs });
+    publish({ status: 'down', after, reason: error.message, error, attempt: attempts + 1, retryInMs });
     retryTimer?.unsubscribe();
     retryTimer = scheduler.schedule(() => {
       retryTimer = undefined;
@@ -209,7 +210,7 @@ export function createCcTalkLine<S>(target: CcTalkBusTarget, hooks: LineHooks<S>
     g.dead = true;
     if (gen === g) gen = undefined;
     g.sub.unsubscribe();
-    if (opener && !disposed) down(error);
+    if (opener && !disposed) down(error, 'loss');
     else publish({ status: 'closed', error });
     // Requests still in flight on this generation end with the loss.
     g.data.error(error);
@@ -276,11 +277,14 @@ export function createCcTalkLine<S>(target: CcTalkBusTarget, hooks: LineHooks<S>
         else attach(t);
       },
       error: (e: unknown) => {
-        if (!disposed) down(asTransportError(e, lastDescription));
+        if (!disposed) down(asTransportError(e, lastDescription), 'failed-open');
       },
       complete: () => {
         if (!got && !disposed) {
-          down(new TransportError(`The opener of ${lastDescription} completed without a transport.`));
+          down(
+            new TransportError(`The opener of ${lastDescription} completed without a transport.`),
+            'failed-open',
+          );
         }
       },
     });
