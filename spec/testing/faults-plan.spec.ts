@@ -1,13 +1,19 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { InvalidArgumentError } from '../../lib/core/errors.js';
+import { createFaultyLine } from '../../lib/testing/faults/faulty-line.js';
 import {
   FAULT_PROBABILITY_KEYS,
+  LINE_FAULT_KEYS,
+  assertFaultsApply,
   formatFaultPlan,
+  lineFaultPlan,
   parseFaultSpec,
+  protocolFaultsOf,
   validateFaultPlan,
   type FaultPlan,
 } from '../../lib/testing/faults/plan.js';
+import { createMemoryPair } from '../../lib/transport/memory.js';
 import { createRandom } from '../../lib/testing/random.js';
 
 function errorOf(fn: () => unknown): InvalidArgumentError {
@@ -83,6 +89,53 @@ describe('fault plan', () => {
         expect(parseFaultSpec(formatFaultPlan(plan))).to.deep.equal(plan);
       }),
     );
+  });
+});
+
+describe('fault plan: the eSSP counter desync', () => {
+  it('parses desync like any probability, and formats it back', () => {
+    const plan = parseFaultSpec('drop=0.05, DESYNC=0.01');
+    expect(plan).to.deep.equal({ drop: 0.05, desync: 0.01 });
+    expect(formatFaultPlan(plan)).to.equal('drop=0.05,desync=0.01');
+    expect(FAULT_PROBABILITY_KEYS).to.include('desync');
+    expect(LINE_FAULT_KEYS).not.to.include('desync');
+  });
+
+  it('refuses a desync outside 0..1 or not a number, naming it', () => {
+    for (const spec of ['desync=1.01', 'desync=-0.5', 'desync=often', 'desync=', 'desync=NaN']) {
+      const e = errorOf(() => parseFaultSpec(spec));
+      expect(e.message, spec).to.contain("'desync'");
+      expect(e.message, spec).to.contain('0 to 1');
+      expect(e.info['fault'], spec).to.equal('desync');
+    }
+    expect(errorOf(() => parseFaultSpec('desync=0.1,desync=0.2')).message).to.contain('twice');
+    expect(errorOf(() => parseFaultSpec('bogus=1')).message).to.contain('desync');
+  });
+
+  it('applies to eSSP only: ccTalk, Pyramid and a plain line refuse it by name', () => {
+    const plan = parseFaultSpec('corrupt=0.01,desync=0.02');
+    expect(assertFaultsApply(plan, 'essp')).to.equal(plan);
+    for (const protocol of ['cctalk', 'pyramid'] as const) {
+      const e = errorOf(() => assertFaultsApply(plan, protocol));
+      expect(e.message).to.match(/'desync' does not apply to (ccTalk|Pyramid).*eSSP/);
+      expect(e.info).to.include({ fault: 'desync', protocol });
+    }
+    expect(errorOf(() => assertFaultsApply(plan, undefined)).info['fault']).to.equal('desync');
+    // A zero probability asks for nothing: every protocol takes it.
+    expect(() => assertFaultsApply({ desync: 0 }, 'cctalk')).not.to.throw();
+    expect(protocolFaultsOf({ desync: 0, drop: 1 })).to.deep.equal([]);
+    expect(protocolFaultsOf(plan)).to.deep.equal(['desync']);
+  });
+
+  it('is not a line fault: createFaultyLine refuses it instead of ignoring it', () => {
+    const [, end] = createMemoryPair();
+    const e = errorOf(() => createFaultyLine(end, { drop: 0.1, desync: 0.01 }, { seed: 1 }));
+    expect(e.info['fault']).to.equal('desync');
+    expect(e.message).to.contain('createEsspDesync');
+    expect(lineFaultPlan({ drop: 0.1, desync: 0.01, delayMs: 5 })).to.deep.equal({ drop: 0.1, delayMs: 5 });
+    expect(() =>
+      createFaultyLine(end, lineFaultPlan({ drop: 0.1, desync: 0.01 }), { seed: 1 }),
+    ).not.to.throw();
   });
 });
 

@@ -14,6 +14,7 @@ import {
   type EsspProfileName,
   type EsspSimulator,
 } from '../../protocols/essp/simulator/index.js';
+import { type EsspDesync, createEsspDesync } from '../../testing/faults/index.js';
 import { openSerialTransport } from '../../transport/serialport.js';
 import type { Transport } from '../../transport/transport.js';
 import type { CliIo } from '../io.js';
@@ -170,7 +171,11 @@ export async function runEsspSimulator(
   const profile = parseDevice(options.device);
   const port = await firstValueFrom(open(options.port));
   let unit: EsspSimulator | undefined;
-  const side = faultySide(port, options, () => unit?.powerCycle());
+  let desync: EsspDesync | undefined;
+  const side = faultySide(port, options, () => unit?.powerCycle(), {
+    protocol: 'essp',
+    stats: () => ({ desync: desync?.stats.desync ?? 0 }),
+  });
   const transport = side.transport;
   const sim = (unit = createEsspSimulator(transport, {
     profile,
@@ -179,6 +184,10 @@ export async function runEsspSimulator(
     ...(options.currency !== undefined ? { currency: options.currency } : {}),
     ...(options.requireEncryption !== undefined ? { requireEncryption: options.requireEncryption } : {}),
   }));
+  // The counter desync happens inside the unit, so it is injected through the simulator, not the line.
+  if (options.faults !== undefined && side.seed !== undefined) {
+    desync = createEsspDesync(sim, options.faults, { seed: side.seed });
+  }
   const logs = sim.log$.subscribe((line) => io.out(line));
   if (side.banner !== undefined) io.out(side.banner);
   io.out(
@@ -202,6 +211,7 @@ export async function runEsspSimulator(
     );
   } finally {
     logs.unsubscribe();
+    desync?.dispose();
     sim.dispose();
     await firstValueFrom(transport.close(), { defaultValue: undefined });
   }

@@ -11,9 +11,13 @@ import { isCashwireError } from '../../core/errors.js';
 import type { Transport } from '../../transport/transport.js';
 import {
   type FaultPlan,
+  type FaultProtocol,
   type FaultStats,
+  type ProtocolFaultKey,
+  assertFaultsApply,
   createFaultyLine,
   formatFaultPlan,
+  lineFaultPlan,
   parseFaultSpec,
 } from '../../testing/faults/index.js';
 import { jsonLine } from '../io.js';
@@ -39,31 +43,55 @@ export const FAULTS_HELP = `
 Fault injection (on what the simulated unit sends; see docs/reliability.md):
   --faults drop=0.05,corrupt=0.01,reset=0.001 --seed 7
   keys: drop, dropbyte, corrupt, dup, delay, split, reset, pull (probabilities 0..1),
-        delayms, reconnectms (milliseconds). The seed is printed at start: rerun with it
-        to get the same faults. Type 'stats' for one JSON line of what the unit really did.`;
+        delayms, reconnectms (milliseconds); eSSP only: desync (probability per encrypted
+        command that the unit's packet counter steps out of line with the host's).
+        The seed is printed at start: rerun with it to get the same faults.
+        Type 'stats' for one JSON line of what the unit really did.`;
+
+/** Faults the runner injects inside its unit (eSSP `desync`) rather than on the line. */
+export interface UnitFaults {
+  readonly protocol: FaultProtocol;
+  /** What was injected so far, merged into the `faults` of the `stats` line. */
+  readonly stats: () => Partial<Record<ProtocolFaultKey, number>>;
+}
 
 export interface FaultySide {
   /** The transport the simulator should use: the port itself, or the port behind the faulty line. */
   readonly transport: Transport;
+  /** Seed of every fault decision (given or drawn); undefined without a plan. */
+  readonly seed: number | undefined;
   /** The line printed at start (plan and seed), when faults are on. */
   readonly banner: string | undefined;
   /** The faults injected so far, for the `stats` line; null without a plan. */
   readonly report: () => FaultReport | null;
 }
 
-export type FaultReport = { readonly plan: string; readonly seed: number } & FaultStats;
+export type FaultReport = { readonly plan: string; readonly seed: number } & FaultStats &
+  Partial<Record<ProtocolFaultKey, number>>;
 
 /**
  * Wrap the simulator's side of the port. `powerCycle` is looked up when a
- * `reset` fault fires (the simulator is created after its transport).
+ * `reset` fault fires (the simulator is created after its transport). A
+ * runner that injects faults inside its unit says which protocol it is in
+ * `unit`; a plan asking for a unit fault the runner does not inject (desync
+ * on ccTalk or Pyramid) is refused with an InvalidArgumentError (exit 2)
+ * and the port is closed again.
  */
 export function faultySide(
   transport: Transport,
   options: SimulatorFaultOptions,
   powerCycle: () => void,
+  unit?: UnitFaults,
 ): FaultySide {
   const plan = options.faults;
-  if (plan === undefined) return { transport, banner: undefined, report: () => null };
+  if (plan === undefined) return { transport, seed: undefined, banner: undefined, report: () => null };
+  try {
+    // Without `unit` the runner injects no unit fault at all: refuse every one.
+    assertFaultsApply(plan, unit?.protocol);
+  } catch (e) {
+    transport.close().subscribe({ error: () => undefined });
+    throw e;
+  }
   // The seed only has to differ between runs; printing it is what makes a run reproducible.
   const seed = options.seed ?? Math.floor(Math.random() * 0x1_0000_0000);
   // A simulator reads its line once, as a unit reads its UART: after a `pull`
@@ -75,7 +103,11 @@ export function faultySide(
     reading?.unsubscribe();
     reading = line.data$.subscribe({ next: (b) => input$.next(b), error: () => undefined });
   };
-  const line = createFaultyLine(transport, plan, { seed, onReset: powerCycle, onReconnect: listen });
+  const line = createFaultyLine(transport, lineFaultPlan(plan), {
+    seed,
+    onReset: powerCycle,
+    onReconnect: listen,
+  });
   listen();
   const relay: Transport = {
     data$: input$,
@@ -87,10 +119,12 @@ export function faultySide(
     description: line.description,
   };
   const text = formatFaultPlan(plan);
+  const where = unit === undefined ? 'on what the unit sends' : 'on what the unit sends and inside it';
   return {
     transport: relay,
-    banner: `Faults on what the unit sends: ${text === '' ? 'none' : text}; seed ${seed} (--seed ${seed} replays them).`,
-    report: () => ({ plan: text, seed, ...line.stats }),
+    seed,
+    banner: `Faults ${where}: ${text === '' ? 'none' : text}; seed ${seed} (--seed ${seed} replays them).`,
+    report: () => ({ plan: text, seed, ...line.stats, ...unit?.stats() }),
   };
 }
 

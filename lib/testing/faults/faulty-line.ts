@@ -26,10 +26,11 @@ import type { Transport } from '../../transport/transport.js';
 import { createRandom, type Random } from '../random.js';
 import {
   DEFAULT_DELAY_MS,
-  FAULT_PROBABILITY_KEYS,
+  LINE_FAULT_KEYS,
   type FaultKind,
   type FaultPlan,
-  type FaultProbabilityKey,
+  type LineFaultKey,
+  protocolFaultsOf,
   validateFaultPlan,
 } from './plan.js';
 
@@ -89,7 +90,7 @@ export interface FaultyLine extends Transport {
 
 interface Lane {
   readonly direction: FaultDirection;
-  readonly streams: Readonly<Record<FaultProbabilityKey | 'where', Random>>;
+  readonly streams: Readonly<Record<LineFaultKey | 'where', Random>>;
   chunk: number;
   /** Pieces waiting for the line, in order, each with its release time. */
   readonly queue: { at: number; bytes: Uint8Array }[];
@@ -104,6 +105,15 @@ export function createFaultyLine(
   options: FaultyLineOptions,
 ): FaultyLine {
   validateFaultPlan(plan);
+  const inside = protocolFaultsOf(plan);
+  if (inside.length > 0) {
+    // Silently ignoring it would pass a soak that never injected the fault.
+    throw new InvalidArgumentError(
+      `Fault '${inside[0]!}' happens inside the unit, not on the line: leave it out of the line's plan ` +
+        '(lineFaultPlan(plan)) and inject it with the protocol simulator (createEsspDesync for desync).',
+      { fault: inside[0] },
+    );
+  }
   if ((plan.reset ?? 0) > 0 && options.onReset === undefined) {
     throw new InvalidArgumentError(
       "Fault 'reset' needs an onReset callback that power-cycles the device (e.g. () => sim.powerCycle()).",
@@ -114,15 +124,15 @@ export function createFaultyLine(
   const direction = options.direction ?? 'outbound';
   const delayMs = plan.delayMs ?? DEFAULT_DELAY_MS;
   const root = createRandom(options.seed);
-  const p = (k: FaultProbabilityKey): number => plan[k] ?? 0;
+  const p = (k: LineFaultKey): number => plan[k] ?? 0;
 
   const counts: Record<string, number> = { chunks: 0, bytes: 0, reconnect: 0 };
-  for (const k of FAULT_PROBABILITY_KEYS) counts[k] = 0;
+  for (const k of LINE_FAULT_KEYS) counts[k] = 0;
   const injections$ = new Subject<FaultInjection>();
 
   const makeLane = (dir: FaultDirection): Lane => {
-    const streams = {} as Record<FaultProbabilityKey | 'where', Random>;
-    for (const k of [...FAULT_PROBABILITY_KEYS, 'where'] as const) streams[k] = root.fork(`${dir}:${k}`);
+    const streams = {} as Record<LineFaultKey | 'where', Random>;
+    for (const k of [...LINE_FAULT_KEYS, 'where'] as const) streams[k] = root.fork(`${dir}:${k}`);
     return { direction: dir, streams, chunk: 0, queue: [], flush: undefined };
   };
   const outLane = direction === 'inbound' ? undefined : makeLane('outbound');

@@ -1,11 +1,15 @@
 /**
- * Fault plans: which line faults to inject and how often, as plain data, plus
+ * Fault plans: which faults to inject and how often, as plain data, plus
  * the `--faults` CLI syntax (`drop=0.05,corrupt=0.01,reset=0.001`).
+ *
+ * Most faults damage the line and work on any protocol (`createFaultyLine`).
+ * A few model what goes wrong inside one protocol's unit and are injected by
+ * that protocol's simulator instead: `desync` (eSSP, `createEsspDesync`).
  */
 import { InvalidArgumentError } from '../../core/errors.js';
 
-/** Faults drawn per probability. Per-write ones are drawn once per chunk; per-byte ones once per byte. */
-export const FAULT_PROBABILITY_KEYS = [
+/** Line faults, drawn per probability. Per-write ones are drawn once per chunk; per-byte ones once per byte. */
+export const LINE_FAULT_KEYS = [
   'drop', // per write: the whole chunk is lost (a lost command or reply)
   'dropbyte', // per byte: that byte is lost
   'corrupt', // per byte: one of its bits flips
@@ -16,10 +20,28 @@ export const FAULT_PROBABILITY_KEYS = [
   'pull', // per write: the cable is pulled (data$ errors with TransportError)
 ] as const;
 
-export type FaultProbabilityKey = (typeof FAULT_PROBABILITY_KEYS)[number];
+/** Protocols a simulator can inject faults into. */
+export type FaultProtocol = 'essp' | 'cctalk' | 'pyramid';
 
-/** What an injection record names: a probability key, or a reconnect after a pull. */
-export type FaultKind = FaultProbabilityKey | 'reconnect';
+/** Faults inside one protocol's unit, and the protocols that have them. */
+export const PROTOCOL_FAULTS = {
+  // per encrypted command: the unit's eCOUNT steps one ahead or one back of the host's
+  desync: ['essp'],
+} as const satisfies Record<string, readonly FaultProtocol[]>;
+
+export type LineFaultKey = (typeof LINE_FAULT_KEYS)[number];
+export type ProtocolFaultKey = keyof typeof PROTOCOL_FAULTS;
+
+/** Every fault drawn per probability: the line faults, then the protocol faults. */
+export const FAULT_PROBABILITY_KEYS = [
+  ...LINE_FAULT_KEYS,
+  ...(Object.keys(PROTOCOL_FAULTS) as ProtocolFaultKey[]),
+] as const;
+
+export type FaultProbabilityKey = LineFaultKey | ProtocolFaultKey;
+
+/** What a line injection record names: a line fault, or a reconnect after a pull. */
+export type FaultKind = LineFaultKey | 'reconnect';
 
 export type FaultPlan = {
   readonly [K in FaultProbabilityKey]?: number;
@@ -118,4 +140,49 @@ export function formatFaultPlan(plan: FaultPlan): string {
   if (plan.delayMs !== undefined) parts.push(`delayms=${plan.delayMs}`);
   if (plan.reconnectMs !== undefined) parts.push(`reconnectms=${plan.reconnectMs}`);
   return parts.join(',');
+}
+
+const PROTOCOL_NAMES: Readonly<Record<FaultProtocol, string>> = {
+  essp: 'eSSP',
+  cctalk: 'ccTalk',
+  pyramid: 'Pyramid',
+};
+
+/** Protocol faults of the plan with a probability above 0. */
+export function protocolFaultsOf(plan: FaultPlan): ProtocolFaultKey[] {
+  return (Object.keys(PROTOCOL_FAULTS) as ProtocolFaultKey[]).filter((k) => (plan[k] ?? 0) > 0);
+}
+
+/**
+ * Refuse a plan that asks `protocol` for a fault it does not have (`desync`
+ * on ccTalk or Pyramid): an {@link InvalidArgumentError} naming the fault
+ * (`info.fault`) and the protocol (`info.protocol`). `undefined` stands for
+ * a user that injects line faults only: every protocol fault is refused.
+ * Returns the plan.
+ */
+export function assertFaultsApply(plan: FaultPlan, protocol: FaultProtocol | undefined): FaultPlan {
+  for (const key of protocolFaultsOf(plan)) {
+    const allowed: readonly FaultProtocol[] = PROTOCOL_FAULTS[key];
+    if (protocol !== undefined && allowed.includes(protocol)) continue;
+    const target = protocol === undefined ? 'this simulator' : PROTOCOL_NAMES[protocol];
+    throw new InvalidArgumentError(
+      `Fault '${key}' does not apply to ${target}: it models ${FAULT_MEANING[key]}, ` +
+        `which only ${allowed.map((p) => PROTOCOL_NAMES[p]).join(', ')} has.`,
+      { fault: key, ...(protocol !== undefined && { protocol }) },
+    );
+  }
+  return plan;
+}
+
+const FAULT_MEANING: Readonly<Record<ProtocolFaultKey, string>> = {
+  desync: 'an encryption packet counter (eCOUNT) out of step',
+};
+
+/** The plan without its protocol faults: what `createFaultyLine` applies. */
+export function lineFaultPlan(plan: FaultPlan): FaultPlan {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(plan) as [string, number | undefined][]) {
+    if (value !== undefined && !(key in PROTOCOL_FAULTS)) out[key] = value;
+  }
+  return out;
 }

@@ -12,6 +12,7 @@ export {
 export { DEFAULT_TIMING, REJECT, type EsspTiming } from './machine.js';
 export type { EsspSimulatorStats } from './state.js';
 export type { WireIntercept } from './wire.js';
+export type { DeviceCounter } from './counter.js';
 export {
   DEFAULT_HANDLERS,
   STATUS,

@@ -6,9 +6,9 @@
  * change it, nothing else does.
  */
 import type { Money } from '../../../core/money.js';
-import type { DeviceEncryptionSession } from '../crypto/session.js';
 import type { SecretKey } from '../crypto/key.js';
 import { EVENT_CODES, type EsspEvent, type EsspEventName } from '../events/types.js';
+import type { SimDeviceSession } from './counter.js';
 import type { EsspProfile } from './profiles.js';
 
 /** A note between the bezel and the stacker (or the payout store). */
@@ -71,7 +71,7 @@ export interface KeyState {
   generator?: bigint;
   modulus?: bigint;
   /** Present once a key was negotiated; commands must then use its count. */
-  session?: DeviceEncryptionSession;
+  session?: SimDeviceSession;
   /** Fixed half of the AES key (SET FIXED ENCRYPTION KEY changes it). */
   fixedKey: SecretKey;
 }

@@ -18,7 +18,7 @@
  */
 import { encodeFrame, type EsspFrame } from '../framing.js';
 import { STEX } from '../crypto/packet.js';
-import type { DeviceEncryptionSession } from '../crypto/session.js';
+import type { DeviceCounter, SimDeviceSession } from './counter.js';
 
 const SYNC = 0x11;
 const KEY_NOT_SET = 0xfa;
@@ -29,6 +29,12 @@ export interface WireIntercept {
   readonly inbound?: (frame: EsspFrame) => EsspFrame | undefined;
   /** Every reply's wire bytes; the cache keeps the original bytes (a fault on the line, not in the unit). */
   readonly outbound?: (wire: Uint8Array, reply: EsspFrame) => Uint8Array | undefined;
+  /**
+   * Every encrypted command, once a key exists and before its count is
+   * checked (a repeated sequence flag never gets here): the unit's counter,
+   * which a fault may put out of step (`shift`).
+   */
+  readonly counter?: (counter: DeviceCounter) => void;
 }
 
 /** What the unit does with one command (code + args in clear). */
@@ -41,7 +47,7 @@ export interface Executed {
 
 export interface DeviceLinkOptions {
   readonly address: number;
-  readonly session: () => DeviceEncryptionSession | undefined;
+  readonly session: () => SimDeviceSession | undefined;
   readonly execute: (data: Uint8Array, encrypted: boolean) => Executed;
   readonly intercepts: () => readonly WireIntercept[];
   readonly log: (line: string) => void;
@@ -83,6 +89,7 @@ export function createDeviceLink(options: DeviceLinkOptions): DeviceLink {
       options.log('encrypted packet but no key negotiated: KEY NOT SET');
       return { data: Uint8Array.of(KEY_NOT_SET), after: [] };
     }
+    for (const hook of options.intercepts()) hook.counter?.(session);
     const expected = session.count;
     const opened = session.unwrapCommand(frame.data);
     if (!opened.ok) {

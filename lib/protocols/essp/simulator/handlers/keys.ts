@@ -9,7 +9,7 @@
 import { readU64le, u64le } from '../../../../core/bytes.js';
 import { intermediateKey, isPrime, sharedSecret } from '../../crypto/dh.js';
 import { DEFAULT_FIXED_KEY, encryptionKey, parseFixedKey, SecretKey } from '../../crypto/key.js';
-import { createDeviceCrypto } from '../../crypto/session.js';
+import { SimDeviceSession } from '../counter.js';
 import { fail, ok, outOfRange, STATUS, wrongParams, type CommandHandler } from './types.js';
 
 const u64Arg =
@@ -43,7 +43,7 @@ export const KEY_HANDLERS: Readonly<Record<string, CommandHandler>> = {
     ctx.after(() => {
       const keys = ctx.state.keys;
       keys.session?.dispose();
-      keys.session = createDeviceCrypto(encryptionKey(keys.fixedKey, key), { random: ctx.random });
+      keys.session = new SimDeviceSession(encryptionKey(keys.fixedKey, key), { random: ctx.random });
       ctx.log('encryption key negotiated');
     });
     return reply;
