@@ -5,10 +5,11 @@
  * - `cashwire simulate cctalk --port <path> [--devices coin,bill,hopper] [--echo] [--crc]`:
  *   a simulated ccTalk bus on a serial port, driven by line commands on stdin;
  * - `cashwire monitor cctalk --port <path> [--json]`: discovers the bus,
- *   identifies and enables every device, prints their events;
+ *   identifies and enables every device, prints their events; a pulled
+ *   cable is reopened and said so ('line lost' / 'line back');
  * - `cashwire decode cctalk [file]`: registered here with the decode command.
  */
-import { type Observable, type Subscription, firstValueFrom } from 'rxjs';
+import { type Observable, type Subscription, defer, firstValueFrom, of } from 'rxjs';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { type CashwireError, InvalidArgumentError } from '../../core/errors.js';
 import type { DeviceRef } from '../../core/events.js';
@@ -24,10 +25,19 @@ import {
   discoverCcTalkDevices,
 } from '../../protocols/cctalk/discovery.js';
 import { createCcTalkHopper } from '../../protocols/cctalk/hopper.js';
+import type { CcTalkLineState, CcTalkReconnectOptions } from '../../protocols/cctalk/line.js';
 import { type CcTalkSimulator, createCcTalkSimulator } from '../../protocols/cctalk/simulator/index.js';
 import { openSerialTransport } from '../../transport/serialport.js';
 import type { Transport } from '../../transport/transport.js';
-import { clockStamp, eventLine, outputStyle, problemLine, stateLine } from '../format.js';
+import {
+  type OutputStyle,
+  clockStamp,
+  eventLine,
+  infoLine,
+  outputStyle,
+  problemLine,
+  stateLine,
+} from '../format.js';
 import { type CliIo, jsonLine } from '../io.js';
 import { eachLine, helpCommand, serveLineCommands, type LineCommands } from '../line-commands.js';
 import { registerDecoder } from './decode.js';
@@ -158,6 +168,40 @@ export interface CcTalkMonitorOptions {
   readonly stamp?: () => string;
   /** Also write every frame on the bus (every device's, the scan's too) to this file as JSON lines. */
   readonly traceFile?: string;
+  /** Pauses between reopen attempts after the line is lost. Default: the bus's (500 ms doubling up to 10 s). */
+  readonly reconnect?: CcTalkReconnectOptions;
+}
+
+/**
+ * What the monitor prints about the line itself: once when it is lost, once
+ * when it is back (failed reopen attempts show in the devices' states).
+ */
+export function lineNotice(
+  style: OutputStyle,
+  ref: DeviceRef,
+  s: CcTalkLineState,
+  port: string,
+  stamp: string,
+): string | undefined {
+  if (s.status === 'down' && s.after === 'loss') {
+    return infoLine(
+      style,
+      ref,
+      { line: 'lost', reason: s.reason },
+      `line lost: ${s.reason} Reopening ${port} until it is back.`,
+      stamp,
+    );
+  }
+  if (s.status === 'open' && s.generation > 1) {
+    return infoLine(
+      style,
+      ref,
+      { line: 'back', generation: s.generation },
+      `line back on ${s.description}: devices re-sync`,
+      stamp,
+    );
+  }
+  return undefined;
 }
 
 /**
@@ -203,8 +247,19 @@ async function monitorCcTalk(
 ): Promise<number> {
   const style = outputStyle(options.json, io.isTty);
   const stamp = options.stamp ?? ((): string => clockStamp());
-  const transport = await firstValueFrom((options.open ?? openPort)(options.port));
-  const bus = createCcTalkBus(transport);
+  const open = options.open ?? openPort;
+  // Opened here first, so a wrong port fails the command at once with the open error.
+  let spare: Transport | undefined = await firstValueFrom(open(options.port));
+  // After that the bus owns the line: a pulled cable or a USB adapter that re-enumerates is reopened.
+  const opener = defer(() => {
+    const t = spare;
+    spare = undefined;
+    return t === undefined ? open(options.port) : of(t);
+  });
+  const bus = createCcTalkBus(opener, {
+    description: options.port,
+    ...(options.reconnect !== undefined && { reconnect: options.reconnect }),
+  });
   const busRef: DeviceRef = { protocol: 'cctalk', address: 0 };
   const warn = (ref: DeviceRef, p: CashwireError | Diagnostic): void => {
     const line = problemLine(style, ref, p, stamp());
@@ -215,6 +270,10 @@ async function monitorCcTalk(
     // The bus's trace holds every device's frames, so one file covers the whole scan and run.
     ...(traceFile === undefined ? [] : [recordTrace(bus.trace$, traceFile.write)]),
     bus.diagnostics$.subscribe((d) => warn(busRef, d)),
+    bus.line$.subscribe((s) => {
+      const line = lineNotice(style, busRef, s, options.port, stamp());
+      if (line !== undefined) io.out(line);
+    }),
   ];
   if (!style.json) io.out(`Scanning the ccTalk bus on ${options.port}...`);
   const report = await firstValueFrom(discoverCcTalkDevices(bus, options.discovery ?? MONITOR_DISCOVERY));
@@ -248,7 +307,6 @@ async function monitorCcTalk(
   });
   for (const s of subs) s.unsubscribe();
   for (const d of devices) d.dispose();
-  bus.dispose();
-  await firstValueFrom(transport.close(), { defaultValue: undefined });
+  bus.dispose(); // closes the port it opened
   return devices.length === 0 ? 1 : 0;
 }
