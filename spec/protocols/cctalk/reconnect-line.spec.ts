@@ -148,6 +148,32 @@ describe('ccTalk bus on an opener: reopen schedule (marbles)', () => {
     });
   });
 
+  it('restarts the back-off once bytes arrive on a reopened line, and not before', () => {
+    ts().run(({ cold, flush }) => {
+      const { opener, hosts } = pairOpener();
+      const bus = createCcTalkBus(opener, {
+        echo: 'never',
+        reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
+      });
+      const waits: number[] = [];
+      bus.line$.subscribe((s) => {
+        if (s.status === 'down') waits.push(s.retryInMs);
+      });
+      const poll = (): void => {
+        bus.request(2, 'SIMPLE_POLL').subscribe({ error: () => undefined });
+      };
+      poll(); // opens generation 1, which answers
+      cold('50ms a').subscribe(() => hosts[0]!.breakLine()); // reopened at 150
+      cold('160ms a').subscribe(() => hosts[1]!.breakLine()); // nothing came on it: 200 ms
+      cold('370ms a').subscribe(poll); // generation 3 answers...
+      cold('400ms a').subscribe(() => hosts[2]!.breakLine()); // ...so the pause is 100 ms again
+      cold('600ms a').subscribe(() => bus.dispose());
+      flush();
+      expect(waits).to.deep.equal([100, 200, 100]);
+      expect(hosts).to.have.length(4);
+    });
+  });
+
   it('treats a failed write as a lost line, and leaves nothing scheduled after dispose', () => {
     const scheduler = ts();
     scheduler.run(({ cold, flush }) => {

@@ -230,6 +230,13 @@ describe('ccTalk coin acceptor across a lost line', () => {
     }
     // The first open; failed reopens at 1700 and 2100; back at 2900 (the cable was plugged at 2500).
     expect(r.opens()).to.equal(4);
+    // Each device reports the outage itself, once per message, and nothing else.
+    for (const errors of [coins.errors, bills.errors]) {
+      expect(errors.map((e) => e.message)).to.deep.equal([
+        'The line of memory:host was cut.',
+        'Port /dev/ttyUSB0 does not exist.',
+      ]);
+    }
     acceptor.dispose();
     validator.dispose();
     r.bus.dispose();
