@@ -181,6 +181,8 @@ export function createCcTalkLine<S>(target: CcTalkBusTarget, hooks: LineHooks<S>
   let failures = 0;
   /** Open attempts since the line was last open. */
   let attempts = 0;
+  /** Scheduler time of the next open attempt while down (requests say how long is left). */
+  let nextAttemptAt = 0;
   let openSub: Subscription | undefined;
   let retryTimer: Subscription | undefined;
   let disposed = false;
@@ -197,6 +199,7 @@ export function createCcTalkLine<S>(target: CcTalkBusTarget, hooks: LineHooks<S>
   const down = (error: TransportError, after: 'loss' | 'failed-open'): void => {
     failures += 1;
     const retryInMs = backoffDelay(failures, reconnect.initialDelayMs, reconnect.maxDelayMs);
+    nextAttemptAt = scheduler.now() + retryInMs;
     publish({ status: 'down', after, reason: error.message, error, attempt: attempts + 1, retryInMs });
     retryTimer?.unsubscribe();
     retryTimer = scheduler.schedule(() => {
@@ -294,9 +297,10 @@ export function createCcTalkLine<S>(target: CcTalkBusTarget, hooks: LineHooks<S>
 
   const errorOf = (s: CcTalkLineState): unknown => {
     if (s.status === 'down') {
+      const retryInMs = Math.max(0, nextAttemptAt - scheduler.now());
       return new TransportError(
-        `The ccTalk line ${lastDescription} is down (${s.reason}); reopening in ${s.retryInMs} ms.`,
-        { path: lastDescription, reason: s.reason, retryInMs: s.retryInMs },
+        `The ccTalk line ${lastDescription} is down (${s.reason}); the next attempt to open it is in ${retryInMs} ms.`,
+        { path: lastDescription, reason: s.reason, retryInMs },
         { cause: s.error },
       );
     }

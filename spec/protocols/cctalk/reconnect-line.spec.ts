@@ -127,10 +127,17 @@ describe('ccTalk bus on an opener: reopen schedule (marbles)', () => {
       cold('50ms a').subscribe(() => hosts[0]!.breakLine());
       // Down from 50 to 150: a request fails at once.
       expectObservable(cold('60ms a').pipe(mergeMap(poll))).toBe('60ms T');
+      const downErrors: TransportError[] = [];
+      cold('70ms a').subscribe(() =>
+        bus.request(2, 'SIMPLE_POLL').subscribe({ error: (e: TransportError) => downErrors.push(e) }),
+      );
       // Opening from 150 to 180: a request waits, then goes out on generation 2.
       expectObservable(cold('160ms a').pipe(mergeMap(poll))).toBe('180ms a');
       flush();
       expect(opens).to.equal(2);
+      // It says how long until the next attempt (due at 150).
+      expect(downErrors[0]!.info).to.include({ retryInMs: 80 });
+      expect(downErrors[0]!.message).to.match(/cut.*next attempt to open it is in 80 ms/);
       expect(states).to.deep.equal([
         '0 idle',
         '0 opening',
