@@ -33,7 +33,7 @@ import {
   throwError,
   toArray,
 } from 'rxjs';
-import { CashwireError, DeviceError, InvalidArgumentError } from '../../core/errors.js';
+import { CashwireError, DeviceError, InvalidArgumentError, TransportError } from '../../core/errors.js';
 import { type Money, money } from '../../core/money.js';
 import { pollWhileIdle } from '../../operators/poller.js';
 import type { CcTalkBus } from './bus.js';
@@ -271,9 +271,15 @@ export function createCcTalkBillValidator(
     holdTimers = interval(extendEvery, scheduler)
       .pipe(
         concatMap(() =>
-          scheduler.now() - started + extendEvery > decisionTimeoutMs
+          (scheduler.now() - started + extendEvery > decisionTimeoutMs
             ? route('return', 'escrow decision timeout')
-            : bus.request(address, 'ROUTE_BILL', { action: 'extend-escrow' }).pipe(ignoreElements()),
+            : bus.request(address, 'ROUTE_BILL', { action: 'extend-escrow' }).pipe(ignoreElements())
+          ).pipe(
+            // The line is down (the device reports that once): keep holding, the next tick may reach it.
+            catchError((e: unknown) =>
+              bus.reconnects && e instanceof TransportError ? EMPTY : throwError(() => e),
+            ),
+          ),
         ),
         catchError((e: unknown) => {
           core.report(e);

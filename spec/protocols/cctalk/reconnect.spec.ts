@@ -244,6 +244,38 @@ describe('ccTalk coin acceptor across a lost line', () => {
   });
 });
 
+describe('ccTalk bill validator across a lost line', () => {
+  it('keeps holding a bill in escrow through an outage, and stacks it when told to afterwards', () => {
+    // The unit would hold the bill for a minute; the driver still asks it every second to wait longer.
+    const r = createRig({ coin: false, bill: { escrowTimeoutMs: 60_000 } });
+    const validator = createCcTalkBillValidator(r.bus, {
+      scheduler: r.scheduler,
+      escrow: true,
+      escrowTimeoutMs: 2000,
+    });
+    const seen = r.collect(validator);
+    let sentBefore = 0;
+    r.at(1000, () => r.sim.insertBill(3)); // 20 euro, held
+    r.at(2500, () => r.pull());
+    r.at(3500, () => r.plug());
+    r.at(4000, () => (sentBefore = r.sent.length));
+    let extensionsAfter = 0;
+    r.at(6000, () => {
+      extensionsAfter = r.sent.slice(sentBefore).filter((h) => h === 154).length;
+      validator.stack().subscribe({ error: () => undefined });
+    });
+    r.runUntil(7000);
+
+    expect(extensionsAfter).to.be.at.least(1);
+    expect(amounts(seen.events)).to.deep.equal([2000]);
+    expect(seen.events.filter((e) => e.type === 'escrow')).to.have.length(1);
+    expect(seen.errors.filter((e) => e instanceof TransportError)).to.have.length(2);
+    validator.dispose();
+    r.bus.dispose();
+    r.sim.dispose();
+  });
+});
+
 describe('ccTalk hopper across a lost line', () => {
   it('re-reads a payout that was under way when the line dropped, never dispensing again', () => {
     const r = createRig({ coin: false, hopper: { coinIntervalMs: 200 } });
