@@ -16,11 +16,32 @@ import { u64le } from '../../../core/bytes.js';
  */
 export type RandomSource = (out: Uint8Array) => void;
 
+/**
+ * Random bytes are drawn from the platform in blocks: an encrypted link needs
+ * a few packing bytes per packet, and one call into the platform per packet
+ * costs more than the AES work. Bytes handed out are zeroed in the pool.
+ */
+const POOL_SIZE = 4096;
+const pool = new Uint8Array(POOL_SIZE);
+let poolAt = POOL_SIZE;
+
 /** Random bytes from the platform CSPRNG (Web Crypto `getRandomValues`). */
 export const cryptoRandom: RandomSource = (out) => {
-  // getRandomValues refuses more than 65536 bytes per call.
-  for (let offset = 0; offset < out.length; offset += 65536) {
-    globalThis.crypto.getRandomValues(out.subarray(offset, Math.min(out.length, offset + 65536)));
+  const n = out.length;
+  if (n > POOL_SIZE) {
+    // getRandomValues refuses more than 65536 bytes per call.
+    for (let offset = 0; offset < n; offset += 65536) {
+      globalThis.crypto.getRandomValues(out.subarray(offset, Math.min(n, offset + 65536)));
+    }
+    return;
+  }
+  if (poolAt + n > POOL_SIZE) {
+    globalThis.crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  for (let i = 0; i < n; i++) {
+    out[i] = pool[poolAt]!;
+    pool[poolAt++] = 0;
   }
 };
 

@@ -26,8 +26,13 @@ export const MAX_ENCRYPTED_DATA = 15 * AES_BLOCK_SIZE - OVERHEAD;
 
 const MAX_OUTER = 1 + 15 * AES_BLOCK_SIZE;
 
-/** Where {@link decryptPacket} decrypts; large enough for the longest packet. */
+/**
+ * Where {@link decryptPacket} decrypts and {@link encryptPacket} builds the
+ * plain packet; large enough for the longest. Both are synchronous and never
+ * re-entered, and zero what they used before returning.
+ */
 const scratch = new Uint8Array(MAX_OUTER - 1);
+const encryptScratch = new Uint8Array(MAX_OUTER - 1);
 
 /** Filler bytes needed after `dataLength` bytes of eDATA to complete the last block. */
 export function packingLength(dataLength: number): number {
@@ -54,19 +59,28 @@ export function encryptPacket(
     throw new InvalidArgumentError(`The encryption count must be a u32, got ${String(count)}.`);
   }
   const packing = packingLength(data.length);
-  const plain = new Uint8Array(OVERHEAD + data.length + packing);
-  plain[0] = data.length;
-  new DataView(plain.buffer).setUint32(1, count, true);
-  plain.set(data, 5);
-  if (packing > 0) random(plain.subarray(5 + data.length, 5 + data.length + packing));
-  const crc = crc16(plain, 0, plain.length - 2);
-  plain[plain.length - 2] = crc & 0xff;
-  plain[plain.length - 1] = crc >>> 8;
-  const out = new Uint8Array(1 + plain.length);
-  out[0] = STEX;
-  cipherOf(key).encrypt(plain, 0, plain.length, out, 1);
-  plain.fill(0);
-  return out;
+  const size = OVERHEAD + data.length + packing;
+  // Built in a module-level scratch array (see decryptPacket), zeroed after.
+  const plain = encryptScratch;
+  try {
+    plain[0] = data.length;
+    plain[1] = count & 0xff;
+    plain[2] = (count >>> 8) & 0xff;
+    plain[3] = (count >>> 16) & 0xff;
+    plain[4] = count >>> 24;
+    plain.set(data, 5);
+    const packed = 5 + data.length;
+    if (packing > 0) random(plain.subarray(packed, packed + packing));
+    const crc = crc16(plain, 0, size - 2);
+    plain[size - 2] = crc & 0xff;
+    plain[size - 1] = crc >>> 8;
+    const out = new Uint8Array(1 + size);
+    out[0] = STEX;
+    cipherOf(key).encrypt(plain, 0, size, out, 1);
+    return out;
+  } finally {
+    plain.fill(0, 0, size);
+  }
 }
 
 export type DecryptResult =
@@ -97,9 +111,7 @@ export function decryptPacket(outerData: Uint8Array, key: SecretKey, expectedCou
   if (size === 0 || size % AES_BLOCK_SIZE !== 0 || outerData.length > MAX_OUTER) {
     return fail('size', `ciphertext of ${size} bytes is not 1 to 15 whole AES blocks`, { size });
   }
-  // Decrypted into one module-level scratch array (decryption is synchronous
-  // and never re-entered), zeroed before returning: no per-packet allocation
-  // but the data handed out.
+  // Decrypted into the scratch array: no per-packet allocation but the data handed out.
   const plain = scratch;
   cipherOf(key).decrypt(outerData, 1, size, plain, 0);
   try {
