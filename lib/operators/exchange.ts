@@ -2,35 +2,27 @@
  * Protocol-agnostic request/response pipeline.
  *
  * Every byte a device driver sends goes through one {@link RequestQueue}:
- * requests are serialized through a `concatMap` over a Subject of jobs, so
- * exactly one request is on the wire at a time. Each attempt writes the
+ * requests wait in a first-in first-out list and exactly one is on the wire
+ * at a time. Each attempt writes the
  * request's bytes verbatim, then waits for a frame that the request's `match`
  * function accepts; a timeout or a `retry` verdict resends the very same bytes
  * (link layers with sequence bits depend on a resend being byte-identical).
  *
  * Time comes only from the scheduler, so every timing rule is marble-testable.
+ *
+ * The queue is a small hand-written state machine rather than an operator
+ * chain: it sits under every poll of every device, and a device polled a few
+ * times a second runs it cold each time, when every extra layer costs. Events
+ * are only built while `events$` has a subscriber.
  */
 import {
   BehaviorSubject,
   Observable,
   type SchedulerLike,
   Subject,
+  type Subscriber,
   Subscription,
   asyncScheduler,
-  concatMap,
-  defer,
-  distinctUntilChanged,
-  filter,
-  ignoreElements,
-  map,
-  merge,
-  mergeMap,
-  of,
-  retry,
-  take,
-  throwError,
-  timeout,
-  catchError,
 } from 'rxjs';
 import {
   type CashwireError,
@@ -143,6 +135,11 @@ export interface ExchangeIo<F> {
   write(bytes: Uint8Array): Observable<void>;
   /** Decoded frames from the device. Subscribed once, when the queue is created. */
   readonly frames$: Observable<F>;
+  /**
+   * Called with every frame no request waits for (the same frames as the
+   * 'unsolicited' events, which are only built while `events$` is watched).
+   */
+  readonly unsolicited?: (frame: F) => void;
 }
 
 export const EXCHANGE_LIMITS = {
@@ -175,27 +172,70 @@ function resolveAttempts(option: string, value: number | undefined, fallback: nu
   return value === undefined ? fallback : checkRange(option, value, EXCHANGE_LIMITS.attempts, '', true);
 }
 
-/** A match result that ends the wait. */
-type Verdict<R> = Exclude<MatchResult<R>, { readonly kind: 'ignore' }>;
-
-/** Internal signals that end one attempt and ask for the next. Never leave this module. */
-class AttemptEnded {
-  readonly reason: string;
-  constructor(reason: string) {
-    this.reason = reason;
-  }
-}
-
 /** `settling`: the result is being delivered; the subscriber's teardown must not count it as abandoned. */
 type JobState = 'waiting' | 'running' | 'settling' | 'done';
 
-interface Job {
-  state: JobState;
-  readonly label: string;
-  /** Executed by the concatMap; completes when the request ends (any way). */
-  readonly run: Observable<never>;
-  /** Ends the request from outside (dispose, transport loss). */
-  readonly kill: (error: unknown) => void;
+/**
+ * One request from subscribe to result. A plain record driven by the queue's
+ * functions: a poll goes through this path several times a second for the
+ * life of a device, so it allocates one of these per request and no operator
+ * chain (a cold process pays for every distinct layer it runs through).
+ */
+class Job<F> {
+  state: JobState = 'waiting';
+  /** Attempts written so far; the current attempt's number. */
+  attempt = 0;
+  startedAt = 0;
+  /** The current attempt waits for its reply (frames go to `match`). */
+  listening = false;
+  /** Inside the write's subscribe call: a resend asked for now waits until the call returns. */
+  inWrite = false;
+  /** Why the attempt ended while its write was being subscribed (resend due when it returns). */
+  resendFor: string | undefined = undefined;
+  /** Scheduler time at which the current attempt times out. */
+  deadline = Number.POSITIVE_INFINITY;
+  writing: Subscription | undefined = undefined;
+  write$: Observable<void> | undefined = undefined;
+  readonly request: Request<F, unknown>;
+  /** Snapshot: a caller reusing its buffer must not change what a resend writes. */
+  readonly bytes: Uint8Array;
+  readonly timeoutMs: number;
+  readonly attempts: number;
+  readonly subscriber: Subscriber<unknown>;
+  constructor(
+    request: Request<F, unknown>,
+    bytes: Uint8Array,
+    timeoutMs: number,
+    attempts: number,
+    subscriber: Subscriber<unknown>,
+  ) {
+    this.request = request;
+    this.bytes = bytes;
+    this.timeoutMs = timeoutMs;
+    this.attempts = attempts;
+    this.subscriber = subscriber;
+  }
+}
+
+/** Observer of one attempt's write; ignores anything once that attempt is over. */
+class WriteWatch<F> {
+  readonly #job: Job<F>;
+  readonly #n: number;
+  readonly #settle: (job: Job<F>, n: number, error: unknown) => void;
+  constructor(job: Job<F>, n: number, settle: (job: Job<F>, n: number, error: unknown) => void) {
+    this.#job = job;
+    this.#n = n;
+    this.#settle = settle;
+  }
+  next(): void {
+    // A write's values mean nothing; only its end does.
+  }
+  error(e: unknown): void {
+    this.#settle(this.#job, this.#n, e);
+  }
+  complete(): void {
+    this.#settle(this.#job, this.#n, undefined);
+  }
 }
 
 export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOptions = {}): RequestQueue<F> {
@@ -203,11 +243,12 @@ export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOption
   const defaultTimeout = resolveTimeout('timeoutMs', options.timeoutMs, EXCHANGE_LIMITS.timeoutMs.default);
   const defaultAttempts = resolveAttempts('attempts', options.attempts, EXCHANGE_LIMITS.attempts.default);
 
+  // Events are built only while somebody listens (statistics, traces).
   const events = new Subject<ExchangeEvent>();
-  const jobs = new Subject<Job>();
-  const live = new Set<Job>();
-  const rx = new Subject<F>();
-  let waiting = 0;
+  /** Requests waiting for their turn, in order. */
+  const queued: Job<F>[] = [];
+  /** The request on the wire. Cleared only after busy$ was updated, so nothing starts inside that emission. */
+  let current: Job<F> | undefined;
   let inFlight = false;
   /** Set once the queue can take no more work; sends error with this. */
   let endedWith: (() => unknown) | undefined;
@@ -226,15 +267,13 @@ export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOption
     try {
       do {
         dirty = false;
-        const now = inFlight || waiting > 0;
+        const now = inFlight || queued.length > 0;
         if (now !== busy.value) busy.next(now);
       } while (dirty);
     } finally {
       emitting = false;
     }
   };
-
-  const emit = (event: ExchangeEvent): void => events.next(event);
 
   const asTransportError = (label: string, e: unknown): TransportError =>
     e instanceof TransportError
@@ -247,117 +286,243 @@ export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOption
           },
         );
 
-  /** The attempts of one request, from first write to accepted value or error. */
-  const exchange = <R>(
-    request: Request<F, R>,
-    bytes: Uint8Array,
-    timeoutMs: number,
-    attempts: number,
-  ): Observable<R> =>
-    defer(() => {
-      const { label } = request;
-      const startedAt = scheduler.now();
-      let attempt = 0;
-      const write$ = io.write(bytes).pipe(
-        ignoreElements(),
-        catchError((e: unknown) => throwError(() => asTransportError(label, e))),
-      );
+  /** Stop the current attempt: no more frames, no write. (The deadline check finds nothing to do.) */
+  const endAttempt = (job: Job<F>): void => {
+    job.listening = false;
+    const { writing } = job;
+    job.writing = undefined;
+    writing?.unsubscribe();
+  };
 
-      if (request.expectReply === false) {
-        return defer(() => {
-          attempt = 1;
-          emit({ type: 'attempt', time: scheduler.now(), label, attempt, bytes });
-          return write$;
-        });
-      }
+  /** Bookkeeping after the request ended; starts the next one. */
+  const finish = (job: Job<F>): void => {
+    job.state = 'done';
+    inFlight = false;
+    updateBusy();
+    if (current === job) current = undefined;
+    pump();
+  };
 
-      const once$ = defer(() => {
-        attempt += 1;
-        const n = attempt;
-        emit({ type: 'attempt', time: scheduler.now(), label, attempt: n, bytes });
-        const reply$ = rx.pipe(
-          map((frame) => request.match(frame)),
-          filter((result): result is Verdict<R> => {
-            if (result.kind !== 'ignore') return true;
-            emit({ type: 'ignored', time: scheduler.now(), label, attempt: n });
-            return false;
-          }),
-          take(1),
-          mergeMap((result): Observable<R> => {
-            switch (result.kind) {
-              case 'accept':
-                emit({
-                  type: 'reply',
-                  time: scheduler.now(),
-                  label,
-                  attempt: n,
-                  elapsedMs: scheduler.now() - startedAt,
-                });
-                return of(result.value);
-              case 'retry':
-                emit({ type: 'retry', time: scheduler.now(), label, attempt: n, reason: result.reason });
-                return throwError(() => new AttemptEnded(result.reason));
-              case 'fail':
-                emit({ type: 'fail', time: scheduler.now(), label, attempt: n, error: result.error });
-                return throwError(() => result.error);
-            }
-          }),
-        );
-        // Listen before writing: an in-memory device may answer synchronously.
-        return merge(reply$, write$).pipe(
-          take(1),
-          timeout({
-            first: timeoutMs,
-            scheduler,
-            with: () => {
-              emit({ type: 'timeout', time: scheduler.now(), label, attempt: n, timeoutMs });
-              return throwError(() => new AttemptEnded('timeout'));
-            },
-          }),
-        );
+  const fail = (job: Job<F>, e: unknown): void => {
+    job.state = 'settling';
+    job.subscriber.error(e);
+    finish(job);
+  };
+
+  /** Deliver first, then go idle: a caller sending its next command from the callback gets queued before busy$ turns false. */
+  const deliver = (job: Job<F>, value: unknown): void => {
+    job.subscriber.next(value);
+    if (job.state !== 'running') return; // the subscriber let go while taking the value
+    job.state = 'settling';
+    job.subscriber.complete();
+    finish(job);
+  };
+
+  const giveUp = (job: Job<F>, reason: string): void => {
+    const { label } = job.request;
+    const elapsedMs = scheduler.now() - job.startedAt;
+    if (events.observed) {
+      events.next({
+        type: 'give-up',
+        time: scheduler.now(),
+        label,
+        attempts: job.attempts,
+        elapsedMs,
+        reason,
       });
+    }
+    fail(job, new CommandTimeoutError(label, job.attempts, elapsedMs, { lastReason: reason }));
+  };
 
-      return once$.pipe(
-        retry({
-          count: attempts - 1,
-          delay: (e: unknown) => (e instanceof AttemptEnded ? of(true) : throwError(() => e)),
-        }),
-        catchError((e: unknown) => {
-          if (!(e instanceof AttemptEnded)) return throwError(() => e);
-          const elapsedMs = scheduler.now() - startedAt;
-          emit({ type: 'give-up', time: scheduler.now(), label, attempts, elapsedMs, reason: e.reason });
-          return throwError(
-            () => new CommandTimeoutError(label, attempts, elapsedMs, { lastReason: e.reason }),
-          );
-        }),
-      );
-    });
+  /** The attempt ended without an answer (timeout, or a 'retry' verdict): resend, or give up. */
+  const attemptEnded = (job: Job<F>, reason: string): void => {
+    if (job.attempt >= job.attempts) giveUp(job, reason);
+    else if (job.inWrite) job.resendFor = reason;
+    else attempt(job);
+  };
 
-  const pipelineSub = jobs.pipe(concatMap((job) => job.run)).subscribe();
+  /** A write ended (`error` undefined: completed). */
+  const writeEnded = (job: Job<F>, n: number, error: unknown): void => {
+    if (job.state !== 'running' || job.attempt !== n) return;
+    const replyExpected = job.request.expectReply !== false;
+    if (replyExpected && !job.listening) return;
+    if (error !== undefined) {
+      endAttempt(job);
+      fail(job, asTransportError(job.request.label, error));
+    } else if (!replyExpected) {
+      job.writing = undefined;
+      job.state = 'settling';
+      job.subscriber.complete();
+      finish(job);
+    }
+  };
+
+  // Reply deadlines share one scheduled check instead of a timer set and
+  // cleared per attempt (a poll is answered long before its deadline, and a
+  // timer costs more than the rest of the send path when the process runs
+  // cold). A check that comes early re-arms itself for the rest, so an attempt
+  // still times out exactly at its deadline; one that finds nothing waiting
+  // just ends. It is cancelled by dispose.
+  let clock: Subscription | undefined;
+  let clockDue = 0;
+  const armClock = (due: number): void => {
+    if (clock !== undefined && clockDue <= due) return;
+    clock?.unsubscribe();
+    clockDue = due;
+    clock = scheduler.schedule(checkDeadline, Math.max(0, due - scheduler.now()));
+  };
+
+  function checkDeadline(): void {
+    clock = undefined;
+    const job = current;
+    if (job === undefined || job.state !== 'running' || !job.listening) return;
+    if (scheduler.now() < job.deadline) {
+      armClock(job.deadline);
+      return;
+    }
+    endAttempt(job);
+    if (events.observed) {
+      events.next({
+        type: 'timeout',
+        time: scheduler.now(),
+        label: job.request.label,
+        attempt: job.attempt,
+        timeoutMs: job.timeoutMs,
+      });
+    }
+    attemptEnded(job, 'timeout');
+  }
+
+  /** Write the request's bytes and, when a reply is expected, wait for it until the deadline. */
+  function attempt(job: Job<F>): void {
+    const n = ++job.attempt;
+    const expectReply = job.request.expectReply !== false;
+    if (events.observed) {
+      events.next({
+        type: 'attempt',
+        time: scheduler.now(),
+        label: job.request.label,
+        attempt: n,
+        bytes: job.bytes,
+      });
+    }
+    // Listen before writing: an in-memory device may answer synchronously.
+    job.listening = expectReply;
+    const write$ = job.write$ ?? io.write(job.bytes);
+    job.write$ = write$;
+    // A device that answers inside the write (in-memory line) may ask for a
+    // resend there: it goes out once this write call has returned, never nested in it.
+    let sub: Subscription;
+    job.inWrite = true;
+    try {
+      sub = write$.subscribe(new WriteWatch(job, n, writeEnded));
+    } catch (e) {
+      job.inWrite = false;
+      writeEnded(job, n, e);
+      return;
+    } finally {
+      job.inWrite = false;
+    }
+    const resendFor = job.resendFor;
+    if (resendFor !== undefined) {
+      job.resendFor = undefined;
+      sub.unsubscribe();
+      if (job.state === 'running') attemptEnded(job, resendFor);
+      return;
+    }
+    if (job.state !== 'running' || (expectReply && !job.listening)) {
+      // Answered or failed while writing.
+      sub.unsubscribe();
+      return;
+    }
+    job.writing = sub;
+    if (expectReply) {
+      job.deadline = scheduler.now() + job.timeoutMs;
+      armClock(job.deadline);
+    }
+  }
+
+  function pump(): void {
+    if (current !== undefined || endedWith !== undefined) return;
+    const job = queued.shift();
+    if (job === undefined) return;
+    current = job;
+    job.state = 'running';
+    inFlight = true;
+    job.startedAt = scheduler.now();
+    attempt(job);
+  }
+
+  const onFrame = (frame: F): void => {
+    const job = current;
+    if (job === undefined || !job.listening) {
+      io.unsolicited?.(frame);
+      if (events.observed) events.next({ type: 'unsolicited', time: scheduler.now(), frame });
+      return;
+    }
+    const { label } = job.request;
+    let result: MatchResult<unknown>;
+    try {
+      result = job.request.match(frame);
+    } catch (e) {
+      endAttempt(job);
+      fail(job, e);
+      return;
+    }
+    const n = job.attempt;
+    switch (result.kind) {
+      case 'ignore':
+        if (events.observed) events.next({ type: 'ignored', time: scheduler.now(), label, attempt: n });
+        return;
+      case 'accept':
+        if (events.observed) {
+          const now = scheduler.now();
+          events.next({ type: 'reply', time: now, label, attempt: n, elapsedMs: now - job.startedAt });
+        }
+        endAttempt(job);
+        deliver(job, result.value);
+        return;
+      case 'retry':
+        if (events.observed) {
+          events.next({ type: 'retry', time: scheduler.now(), label, attempt: n, reason: result.reason });
+        }
+        endAttempt(job);
+        attemptEnded(job, result.reason);
+        return;
+      case 'fail':
+        if (events.observed) {
+          events.next({ type: 'fail', time: scheduler.now(), label, attempt: n, error: result.error });
+        }
+        endAttempt(job);
+        fail(job, result.error);
+        return;
+    }
+  };
 
   function shutDown(reason: () => unknown): void {
     if (endedWith) return;
     endedWith = reason;
-    pipelineSub.unsubscribe();
     framesSub.unsubscribe();
-    for (const job of [...live]) job.kill(reason());
-    live.clear();
-    waiting = 0;
+    clock?.unsubscribe();
+    clock = undefined;
+    const jobs = current === undefined ? queued.splice(0) : [current, ...queued.splice(0)];
+    current = undefined;
+    for (const job of jobs) {
+      endAttempt(job);
+      job.state = 'done';
+      job.subscriber.error(reason());
+    }
     inFlight = false;
     updateBusy();
     busy.complete();
     events.complete();
-    jobs.complete();
   }
 
   // frames$ may end synchronously on subscribe (a closed transport): shutDown copes.
   const framesSub = new Subscription();
   framesSub.add(
     io.frames$.subscribe({
-      next: (frame) => {
-        if (rx.observed) rx.next(frame);
-        else emit({ type: 'unsolicited', time: scheduler.now(), frame });
-      },
+      next: onFrame,
       error: (e: unknown) => shutDown(() => e),
       complete: () =>
         shutDown(() => new TransportError('The transport closed; the request queue cannot send any more.')),
@@ -379,82 +544,30 @@ export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOption
         subscriber.error(e);
         return undefined;
       }
-      // Snapshot: a caller reusing its buffer must not change what a resend writes.
-      const bytes = request.bytes.slice();
-      let running: Subscription | undefined;
-      let endRun: (() => void) | undefined;
-
-      /** Bookkeeping after the request ended; lets the concatMap start the next job. */
-      const finish = (): void => {
-        live.delete(job);
-        job.state = 'done';
-        inFlight = false;
-        updateBusy();
-        const end = endRun;
-        endRun = undefined;
-        end?.();
-      };
-
-      const job: Job = {
-        state: 'waiting',
-        label: request.label,
-        run: new Observable<never>((runner) => {
-          if (job.state !== 'waiting') {
-            runner.complete(); // removed while waiting, or killed
-            return undefined;
-          }
-          job.state = 'running';
-          waiting -= 1;
-          inFlight = true;
-          endRun = () => runner.complete();
-          running = exchange(request, bytes, timeoutMs, attempts).subscribe({
-            next: (value) => subscriber.next(value),
-            // Deliver first, then go idle: a caller sending its next command from the
-            // callback gets queued before busy$ turns false and a poll slips in.
-            error: (e: unknown) => {
-              job.state = 'settling';
-              subscriber.error(e);
-              finish();
-            },
-            complete: () => {
-              job.state = 'settling';
-              subscriber.complete();
-              finish();
-            },
-          });
-          return () => running?.unsubscribe();
-        }),
-        kill: (error) => {
-          running?.unsubscribe();
-          job.state = 'done';
-          subscriber.error(error);
-        },
-      };
-
-      live.add(job);
-      waiting += 1;
+      const job = new Job<F>(request, request.bytes.slice(), timeoutMs, attempts, subscriber);
+      queued.push(job);
       updateBusy();
-      jobs.next(job);
-
+      pump();
       return () => {
         if (job.state === 'waiting') {
-          live.delete(job);
+          const i = queued.indexOf(job);
+          if (i >= 0) queued.splice(i, 1);
           job.state = 'done';
-          waiting -= 1;
           updateBusy();
         } else if (job.state === 'running') {
-          running?.unsubscribe();
-          emit({ type: 'abandoned', time: scheduler.now(), label: request.label });
-          finish();
+          endAttempt(job);
+          if (events.observed)
+            events.next({ type: 'abandoned', time: scheduler.now(), label: request.label });
+          finish(job);
         }
       };
     });
 
   return {
     send,
-    busy$: busy.pipe(distinctUntilChanged()),
+    busy$: busy.asObservable(),
     get pending() {
-      return waiting;
+      return queued.length;
     },
     events$: events.asObservable(),
     dispose: () => shutDown(() => new DisposedError('Request queue')),

@@ -7,23 +7,7 @@
  * only started when the queue is idle, and the pause is measured from the
  * end of the previous poll.
  */
-import {
-  EMPTY,
-  type Observable,
-  type SchedulerLike,
-  asyncScheduler,
-  catchError,
-  concat,
-  defaultIfEmpty,
-  defer,
-  filter,
-  ignoreElements,
-  repeat,
-  switchMap,
-  take,
-  throwError,
-  timer,
-} from 'rxjs';
+import { Observable, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import { OptionRangeError } from '../core/errors.js';
 import type { RequestQueue } from './exchange.js';
 
@@ -72,28 +56,70 @@ export function pollWhileIdle<T>(
   }
   const scheduler = options.scheduler ?? asyncScheduler;
 
-  /** Sentinel: the queue's busy$ ended (queue disposed or transport gone), so polling ends too. */
-  const queueGone = new Error('request queue ended');
+  // One subscription to busy$ for the poller's whole life, and one timer per
+  // pause: no operator chain is built per cycle (see exchange.ts for why).
+  return new Observable<T>((subscriber) => {
+    let stopped = false;
+    /** busy$ ended: the queue was disposed or lost its line, so polling ends too. */
+    let gone = false;
+    let idle = false;
+    /** A poll should start at the first moment the queue is idle. */
+    let due = true;
+    let polling: Subscription | undefined;
+    let pause: Subscription | undefined;
 
-  const onePoll: Observable<T> = queue.busy$.pipe(
-    filter((busy) => !busy),
-    take(1),
-    defaultIfEmpty(null),
-    switchMap((idle) =>
-      idle === null
-        ? throwError(() => queueGone)
-        : defer(poll).pipe(
-            catchError((e: unknown) => {
-              onError?.(e);
-              return EMPTY;
-            }),
-          ),
-    ),
-  );
+    const pollEnded = (): void => {
+      polling = undefined;
+      if (!stopped) pause = scheduler.schedule(pauseOver, intervalMs);
+    };
+    const observer = {
+      next: (value: T) => subscriber.next(value),
+      error: (e: unknown) => {
+        onError?.(e);
+        pollEnded();
+      },
+      complete: pollEnded,
+    };
+    const startIfDue = (): void => {
+      if (!due || stopped) return;
+      if (gone) {
+        subscriber.complete();
+        return;
+      }
+      if (!idle) return;
+      due = false;
+      let source: Observable<T>;
+      try {
+        source = poll();
+      } catch (e) {
+        observer.error(e);
+        return;
+      }
+      const sub = source.subscribe(observer);
+      if (!sub.closed) polling = sub;
+    };
+    function pauseOver(): void {
+      pause = undefined;
+      due = true;
+      startIfDue();
+    }
 
-  // Each cycle is lazy: poll() is called only when its turn comes.
-  const pause$ = timer(intervalMs, scheduler).pipe(ignoreElements());
-  return concat(onePoll, concat(pause$, onePoll).pipe(repeat())).pipe(
-    catchError((e: unknown) => (e === queueGone ? EMPTY : throwError(() => e))),
-  );
+    const watching = queue.busy$.subscribe({
+      next: (busy) => {
+        idle = !busy;
+        if (idle) startIfDue();
+      },
+      error: (e: unknown) => subscriber.error(e),
+      complete: () => {
+        gone = true;
+        startIfDue();
+      },
+    });
+    return () => {
+      stopped = true;
+      polling?.unsubscribe();
+      pause?.unsubscribe();
+      watching.unsubscribe();
+    };
+  });
 }

@@ -6,9 +6,13 @@ import type { SchedulerLike } from 'rxjs';
 import { toHex } from '../core/bytes.js';
 import { logger, type Logger } from '../core/log.js';
 
-/** One `cashwire:<protocol>:frame` debug namespace per protocol, made on first use. */
+/**
+ * One `cashwire:<protocol>:frame` debug namespace per protocol, made on first
+ * use. A driver that builds trace records only while someone reads them keeps
+ * this logger at hand: while it is enabled the records are built for the log.
+ */
 const frameLoggers = new Map<string, Logger>();
-function frameLogger(protocol: string): Logger {
+export function frameLogger(protocol: string): Logger {
   let log = frameLoggers.get(protocol);
   if (log === undefined) {
     log = logger(`${protocol}:frame`);

@@ -9,22 +9,12 @@
  * the line-level observability: one trace record per frame in and out, and
  * the deframer's diagnostics (junk, CRC errors, resyncs).
  */
-import {
-  type Observable,
-  type SchedulerLike,
-  Subject,
-  asyncScheduler,
-  defer,
-  filter,
-  map,
-  share,
-  tap,
-} from 'rxjs';
-import { toHex } from '../../core/bytes.js';
+import { Observable, type SchedulerLike, Subject, asyncScheduler } from 'rxjs';
+import { bytesEqual } from '../../core/bytes.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { type RequestQueue, createRequestQueue } from '../../operators/exchange.js';
-import { type FrameTrace, type TraceDetails, traceRecord } from '../../operators/trace.js';
+import { type FrameTrace, type TraceDetails, frameLogger, traceRecord } from '../../operators/trace.js';
 import type { Transport } from '../../transport/transport.js';
 import { ESSP_PROTOCOL, type EsspFrame } from './framing.js';
 import {
@@ -55,8 +45,11 @@ export interface EsspLine {
   readonly queue: RequestQueue<EsspRx>;
   /** Sequence-flag state of every address (immutable value, replaced on each transition). */
   link: EsspLinkState;
+  /** True while trace records are wanted (a trace$ subscriber, or the frame log): skip building details otherwise. */
+  readonly tracing: boolean;
   /** Describe the frame that is about to be written (name, decrypted bytes) for its trace record. */
   describeTx(wire: Uint8Array, details: TraceDetails): () => void;
+  /** Record a received frame (nothing is built while nobody traces). */
   traceRx(rx: EsspRx, details: TraceDetails): void;
   diagnose(d: Diagnostic): void;
 }
@@ -80,29 +73,49 @@ export function createBusCore(transport: Transport, options: EsspBusOptions = {}
   const scheduler = options.scheduler ?? asyncScheduler;
   const trace = new Subject<FrameTrace>();
   const diagnostics = new Subject<Diagnostic>();
-  // Trace details for frames about to be written, by wire hex. Identical hex
-  // means an identical frame (a resend), so one entry serves every attempt.
-  const pendingTx = new Map<string, TraceDetails>();
+  // Trace records (hex strings, objects) are built only while someone reads
+  // trace$ or the frame log is on: a device polled for months writes
+  // millions of frames nobody looks at.
+  const frameLog = frameLogger(ESSP_PROTOCOL);
+  const tracing = (): boolean => trace.observed || frameLog.enabled;
+  // Trace details of frames about to be written. Identical bytes mean an
+  // identical frame (a resend), so one entry serves every attempt.
+  const pendingTx: { readonly wire: Uint8Array; readonly details: TraceDetails }[] = [];
+  const detailsOf = (bytes: Uint8Array): TraceDetails => {
+    for (const p of pendingTx) if (bytesEqual(p.wire, bytes)) return p.details;
+    return {};
+  };
 
-  const frames$ = transport.data$.pipe(
-    deframeEssp({ scheduler }),
-    tap((out) => {
-      if (out.type === 'diagnostic') diagnostics.next(out.diagnostic);
+  // One subscriber (the request queue): deframe, report line diagnostics, pass frames on.
+  const frames$ = new Observable<EsspRx>((subscriber) =>
+    transport.data$.pipe(deframeEssp({ scheduler })).subscribe({
+      next: (out) => {
+        if (out.type === 'frame') subscriber.next({ frame: out.frame, raw: out.raw });
+        else diagnostics.next(out.diagnostic);
+      },
+      error: (e: unknown) => subscriber.error(e),
+      complete: () => subscriber.complete(),
     }),
-    filter((out) => out.type === 'frame'),
-    map((out): EsspRx => ({ frame: out.frame, raw: out.raw })),
-    share(),
   );
 
   const queue = createRequestQueue<EsspRx>(
     {
       frames$,
       write: (bytes) =>
-        defer(() => {
-          const details = pendingTx.get(toHex(bytes)) ?? {};
-          trace.next(traceRecord(scheduler, 'tx', ESSP_PROTOCOL, bytes, details));
-          return transport.write(bytes);
+        new Observable<void>((subscriber) => {
+          if (tracing()) trace.next(traceRecord(scheduler, 'tx', ESSP_PROTOCOL, bytes, detailsOf(bytes)));
+          return transport.write(bytes).subscribe(subscriber);
         }),
+      // Frames nobody waits for still appear in the trace.
+      unsolicited: (rx) => {
+        if (!tracing()) return;
+        trace.next(
+          traceRecord(scheduler, 'rx', ESSP_PROTOCOL, rx.raw, {
+            address: rx.frame.address,
+            note: 'unsolicited',
+          }),
+        );
+      },
     },
     {
       timeoutMs: options.timeoutMs ?? ESSP_DEFAULT_TIMEOUT_MS,
@@ -111,27 +124,24 @@ export function createBusCore(transport: Transport, options: EsspBusOptions = {}
     },
   );
 
-  // Frames nobody waits for still appear in the trace.
-  const unsolicited = queue.events$.subscribe((e) => {
-    if (e.type !== 'unsolicited') return;
-    const rx = e.frame as EsspRx;
-    trace.next(
-      traceRecord(scheduler, 'rx', ESSP_PROTOCOL, rx.raw, { address: rx.frame.address, note: 'unsolicited' }),
-    );
-  });
-
   const line: EsspLine = {
     scheduler,
     queue,
     link: createLinkState(),
+    get tracing() {
+      return tracing();
+    },
     describeTx: (wire, details) => {
-      const key = toHex(wire);
-      pendingTx.set(key, details);
+      const entry = { wire, details };
+      pendingTx.push(entry);
       return () => {
-        if (pendingTx.get(key) === details) pendingTx.delete(key);
+        const i = pendingTx.indexOf(entry);
+        if (i >= 0) pendingTx.splice(i, 1);
       };
     },
-    traceRx: (rx, details) => trace.next(traceRecord(scheduler, 'rx', ESSP_PROTOCOL, rx.raw, details)),
+    traceRx: (rx, details) => {
+      if (tracing()) trace.next(traceRecord(scheduler, 'rx', ESSP_PROTOCOL, rx.raw, details));
+    },
     diagnose: (d) => diagnostics.next(d),
   };
 
@@ -146,8 +156,7 @@ export function createBusCore(transport: Transport, options: EsspBusOptions = {}
       if (disposed) return;
       disposed = true;
       queue.dispose();
-      unsolicited.unsubscribe();
-      pendingTx.clear();
+      pendingTx.length = 0;
       trace.complete();
       diagnostics.complete();
     },

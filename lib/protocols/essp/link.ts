@@ -67,40 +67,70 @@ interface AddressState {
 /** An address nobody talked to yet: unsynced, and its first command (SYNC) goes with flag 1. */
 const FRESH: AddressState = { next: ESSP_SYNC_SEQ, synced: false };
 
+/** The four address states, shared by every link value. */
+const ADDRESS_STATES: readonly (readonly [AddressState, AddressState])[] = [
+  [
+    { next: 0, synced: false },
+    { next: 1, synced: false },
+  ],
+  [
+    { next: 0, synced: true },
+    { next: 1, synced: true },
+  ],
+];
+const addressState = (next: SeqFlag, synced: boolean): AddressState => ADDRESS_STATES[synced ? 1 : 0]![next];
+
 /** A link with no address synced yet. */
 export function createLinkState(): EsspLinkState {
-  return makeState(new Map());
+  return new LinkState([]);
 }
 
-function makeState(table: ReadonlyMap<number, AddressState>): EsspLinkState {
-  const get = (address: number): AddressState => {
+/**
+ * Addresses and their states as a short list (a bus has a handful of
+ * addresses at most). A transition copies the list: it happens once per
+ * reply, so it is kept to one small array and one object, methods on the
+ * prototype.
+ */
+class LinkState implements EsspLinkState {
+  readonly #addresses: readonly number[];
+  readonly #states: readonly AddressState[];
+  constructor(addresses: readonly number[], states: readonly AddressState[] = []) {
+    this.#addresses = addresses;
+    this.#states = states;
+  }
+  #get(address: number): AddressState {
     assertEsspAddress(address);
-    return table.get(address) ?? FRESH;
-  };
-  const set = (address: number, value: AddressState): EsspLinkState => {
-    const copy = new Map(table);
-    copy.set(address, value);
-    return makeState(copy);
-  };
-  return {
-    nextSeq: (address) => get(address).next,
-    isSynced: (address) => get(address).synced,
-    acceptReply: (request, reply) => {
-      if (reply.address !== request.address) return 'foreign';
-      if (reply.seq !== request.seq) return 'stale';
-      return 'ok';
-    },
-    commit: (address) => {
-      const current = get(address);
-      return set(address, { next: current.next === 1 ? 0 : 1, synced: current.synced });
-    },
-    afterSync: (address) => {
-      get(address);
-      return set(address, { next: 0, synced: true });
-    },
-    lost: (address) => {
-      get(address);
-      return set(address, FRESH);
-    },
-  };
+    const i = this.#addresses.indexOf(address);
+    return i < 0 ? FRESH : this.#states[i]!;
+  }
+  #set(address: number, value: AddressState): EsspLinkState {
+    const i = this.#addresses.indexOf(address);
+    if (i < 0) return new LinkState([...this.#addresses, address], [...this.#states, value]);
+    const states = this.#states.slice();
+    states[i] = value;
+    return new LinkState(this.#addresses, states);
+  }
+  nextSeq(address: number): SeqFlag {
+    return this.#get(address).next;
+  }
+  isSynced(address: number): boolean {
+    return this.#get(address).synced;
+  }
+  acceptReply(request: EsspRequestTag, reply: EsspFrame): ReplyVerdict {
+    if (reply.address !== request.address) return 'foreign';
+    if (reply.seq !== request.seq) return 'stale';
+    return 'ok';
+  }
+  commit(address: number): EsspLinkState {
+    const current = this.#get(address);
+    return this.#set(address, addressState(current.next === 1 ? 0 : 1, current.synced));
+  }
+  afterSync(address: number): EsspLinkState {
+    this.#get(address);
+    return this.#set(address, addressState(0, true));
+  }
+  lost(address: number): EsspLinkState {
+    this.#get(address);
+    return this.#set(address, FRESH);
+  }
 }

@@ -17,18 +17,12 @@
  *   the first command ever sent to an address.
  * - SYNC and the three key-exchange commands always go in clear.
  */
-import { Observable, type Subscription, concat, defer, ignoreElements, map } from 'rxjs';
+import { Observable, concat, defer, ignoreElements, map } from 'rxjs';
 import { DisposedError, EncryptionRequiredError, UnsupportedCommandError } from '../../core/errors.js';
 import type { Transport } from '../../transport/transport.js';
 import { type EsspBusCore, type EsspBusOptions, assertAddressFree, createBusCore } from './bus.js';
 import type { AnyCommandDef } from './commands/types.js';
-import {
-  type ArgsOf,
-  type EsspCommandName,
-  encodeCommandByName,
-  isSupportedBy,
-  lookupCommand,
-} from './commands/table.js';
+import { type ArgsOf, type EsspCommandName, encodeCommandByName, lookupCommand } from './commands/table.js';
 import { DEFAULT_CONTEXT, unitTypeName } from './context.js';
 import {
   DEFAULT_FIXED_KEY,
@@ -43,7 +37,7 @@ import {
 } from './crypto/index.js';
 import { assertEsspAddress } from './framing.js';
 import { createLane } from './lane.js';
-import { SYNC_CODE, createExchange } from './session-exchange.js';
+import { type ReplySink, SYNC_CODE, createExchange } from './session-exchange.js';
 import type {
   EsspBus,
   EsspCommandReply,
@@ -136,13 +130,10 @@ function openSession(
       let data: Uint8Array;
       try {
         row = lookupCommand(name);
-        const unit = unitTypeName(context.unitType);
-        if (
-          context.unitKnown === true &&
-          unit !== 'UNKNOWN' &&
-          !isSupportedBy(row.name as EsspCommandName, context.unitType)
-        ) {
-          throw new UnsupportedCommandError(row.name, unit);
+        if (context.unitKnown === true && row.units !== 'all') {
+          const unit = unitTypeName(context.unitType);
+          if (unit !== 'UNKNOWN' && !row.units.includes(unit))
+            throw new UnsupportedCommandError(row.name, unit);
         }
         data = encodeCommandByName(name, args, context);
         checkEncryption(row, sendOptions);
@@ -150,40 +141,44 @@ function openSession(
         subscriber.error(e);
         return undefined;
       }
-      let inner: Subscription | undefined;
+      let inner: (() => void) | undefined;
       const kill = (e: unknown): void => {
-        inner?.unsubscribe();
+        inner?.();
         subscriber.error(e);
       };
       live.add(kill);
+      // Deliver before freeing the lane: a follow-up command sent from the
+      // callback queues behind nothing else of ours.
+      const sink: ReplySink = {
+        next: (value) => subscriber.next(value),
+        error: (e) => subscriber.error(e),
+        complete: () => subscriber.complete(),
+      };
       const release = lane.acquire(() => {
-        let work: Observable<AnyReply>;
+        let encrypt: boolean;
         try {
           // Checked again: the key may have gone while this command waited.
-          const encrypt = checkEncryption(row, sendOptions);
-          const synced = line.link.isSynced(address) || row.code === SYNC_CODE;
-          const main = exchange(row, data, encrypt);
-          work = synced
-            ? main
-            : concat(
-                exchange(lookupCommand('SYNC'), new Uint8Array([SYNC_CODE]), false).pipe(ignoreElements()),
-                main,
-              );
+          encrypt = checkEncryption(row, sendOptions);
         } catch (e) {
           subscriber.error(e);
           return;
         }
-        // Deliver before freeing the lane: a follow-up command sent from the
-        // callback queues behind nothing else of ours.
-        inner = work.subscribe({
-          next: (value) => subscriber.next(value),
-          error: (e: unknown) => subscriber.error(e),
-          complete: () => subscriber.complete(),
+        if (line.link.isSynced(address) || row.code === SYNC_CODE) {
+          inner = exchange(row, data, encrypt, sink);
+          return;
+        }
+        // Out of step (first command, or one that gave up): SYNC first, then the command.
+        inner = exchange(lookupCommand('SYNC'), Uint8Array.of(SYNC_CODE), false, {
+          next: () => undefined,
+          error: (e) => subscriber.error(e),
+          complete: () => {
+            inner = exchange(row, data, encrypt, sink);
+          },
         });
       });
       return () => {
         live.delete(kill);
-        inner?.unsubscribe();
+        inner?.();
         release();
       };
     });

@@ -16,6 +16,8 @@ import { ENCRYPTION_COMMANDS } from './encryption.js';
 import { HOPPER_COMMANDS } from './hopper.js';
 import { NOTE_PAYOUT_COMMANDS } from './note-payout.js';
 import { PAYOUT_COMMANDS } from './payout.js';
+import { NoArgs } from './args.js';
+import { none } from './simple.js';
 import type { AnyCommandDef } from './types.js';
 import { VALIDATOR_COMMANDS } from './validator.js';
 
@@ -136,6 +138,8 @@ export function encodeCommandByName(
   ctx: EsspContext = DEFAULT_CONTEXT,
 ): Uint8Array {
   const row = lookupCommand(name);
+  // The common case on every poll: nothing to validate, nothing to encode.
+  if (args === undefined && row.args === NoArgs && row.encode === none) return Uint8Array.of(row.code);
   const valid: unknown = validateOrThrow(row.args, args, row.name);
   const body: Uint8Array = row.encode(valid, ctx);
   return concatBytes(bytes(row.code), body);
@@ -175,7 +179,9 @@ export function decodeReply<N extends EsspCommandName>(
     );
   }
   if (status === 'OK') {
-    const info = row.decode(data.subarray(1), ctx) as ReplyOf<N>;
+    // A view of the payload built directly (subarray goes through the species lookup).
+    const payload = new Uint8Array(data.buffer, data.byteOffset + 1, data.length - 1);
+    const info = row.decode(payload, ctx) as ReplyOf<N>;
     return info === undefined ? { status, code } : { status, code, info };
   }
   const extra = data[1];

@@ -62,6 +62,7 @@ import { createEscrowControl } from './escrow.js';
 import { type EsspDeviceTarget, createDeviceLine } from './line.js';
 import { payoutCommands } from './payout.js';
 import type { EsspDevice, EsspDeviceOptions, EsspUnitInfo } from './types.js';
+import type { EsspCommandReply } from '../session-types.js';
 
 /** Why the device reconnects; carried as the error that ends one connection's life. */
 class Recovery extends Error {
@@ -200,26 +201,37 @@ export function createEsspDevice(target: EsspDeviceTarget, options: EsspDeviceOp
     if (reset) recover.next(new Recovery('the device reported SLAVE_RESET'));
   };
 
+  /** A POLL outside the poll loop (escrow accept): its reply is handled before the caller hears of it. */
   const pollNow = (): Observable<void> =>
     session.send('POLL').pipe(map((r) => handlePoll(r.info.data, false)));
   const escrow = createEscrowControl(session, scheduler, o.holdIntervalMs, pollNow);
-  /** One poll slot: HOLD while a note is held, else POLL. */
-  const pollSlot = (): Observable<void> => escrow.holdSlot() ?? pollNow();
+  /**
+   * One poll slot: HOLD while a note is held (it emits nothing), else POLL,
+   * whose reply the loop hands to handlePoll as it is delivered. No operator
+   * sits between the queue and the loop: this runs several times a second for
+   * the device's whole life, and a slowly polled device pays for every layer
+   * (see operators/exchange.ts).
+   */
+  const pollSlot = (): Observable<EsspCommandReply<'POLL'>> => escrow.holdSlot() ?? session.send('POLL');
 
   // ---------------------------------------------------------------- life cycle
   // The connect sequence ended with a POLL: the loop starts with a pause.
   const pollLoop$ = new Observable<never>((subscriber) => {
+    const onError = (e: unknown): void => {
+      if (needsRecovery(e) || endsConnection(e)) subscriber.error(e);
+      else if (isCashwireError(e)) errors.next(e);
+    };
     const polls = concat(
       timer(o.pollIntervalMs, scheduler).pipe(ignoreElements()),
-      pollWhileIdle(line.bus().queue, pollSlot, {
-        intervalMs: o.pollIntervalMs,
-        scheduler,
-        onError: (e) => {
-          if (needsRecovery(e) || endsConnection(e)) subscriber.error(e);
-          else if (isCashwireError(e)) errors.next(e);
-        },
-      }),
-    ).subscribe();
+      pollWhileIdle(line.bus().queue, pollSlot, { intervalMs: o.pollIntervalMs, scheduler, onError }),
+    ).subscribe((reply) => {
+      // Exactly once per accepted POLL reply, while the queue delivers it (HOLD slots emit nothing).
+      try {
+        handlePoll(reply.info.data, false);
+      } catch (e) {
+        onError(e);
+      }
+    });
     const signals = recover.subscribe((r) => subscriber.error(r));
     // The queue ends when its transport errors or closes; an idle poller would not notice.
     signals.add(

@@ -16,7 +16,7 @@ import type { EsspDevice } from './types.js';
 export interface EscrowControl {
   readonly api: EsspDevice['escrow'];
   /** What a poll slot sends while a hold is active (HOLD, or nothing until it is due); undefined: POLL as usual. */
-  holdSlot(): Observable<void> | undefined;
+  holdSlot(): Observable<never> | undefined;
   /** End every hold: complete them, or error them with `e`. */
   endAll(e?: unknown): void;
 }
@@ -35,7 +35,7 @@ export function createEscrowControl(
     holders.clear();
   };
 
-  const holdSlot = (): Observable<void> | undefined => {
+  const holdSlot = (): Observable<never> | undefined => {
     if (holders.size === 0) return undefined;
     if (scheduler.now() - lastHold < holdIntervalMs) return EMPTY;
     lastHold = scheduler.now();

@@ -13,7 +13,7 @@
  * (and bus) may be replaced after a loss. The protocol context is carried
  * over, traces and diagnostics of every generation flow into one stream.
  */
-import { EMPTY, type Observable, Subject, type Subscription, defer, isObservable, map, take } from 'rxjs';
+import { EMPTY, Observable, Subject, type Subscription, defer, isObservable, map, take } from 'rxjs';
 import type { Diagnostic } from '../../../core/diagnostics.js';
 import { TransportError } from '../../../core/errors.js';
 import type { ExchangeEvent } from '../../../operators/exchange.js';
@@ -45,15 +45,58 @@ export interface DeviceLine {
   dispose(): void;
 }
 
+/**
+ * A stream that follows the current generation's source, and listens to it
+ * only while it has subscribers: nobody reading trace$ or the statistics
+ * means no trace record and no queue event is built on the poll path.
+ */
+function relay<T>(): {
+  readonly out$: Observable<T>;
+  follow(source: Observable<T> | undefined): void;
+  complete(): void;
+} {
+  const subject = new Subject<T>();
+  let source: Observable<T> | undefined;
+  let link: Subscription | undefined;
+  let watchers = 0;
+  const connect = (): void => {
+    link?.unsubscribe();
+    link = source !== undefined && watchers > 0 ? source.subscribe((v) => subject.next(v)) : undefined;
+  };
+  return {
+    out$: new Observable<T>((subscriber) => {
+      const sub = subject.subscribe(subscriber);
+      if (++watchers === 1) connect();
+      return () => {
+        sub.unsubscribe();
+        if (--watchers === 0) {
+          link?.unsubscribe();
+          link = undefined;
+        }
+      };
+    }),
+    follow: (next) => {
+      source = next;
+      connect();
+    },
+    complete: () => {
+      source = undefined;
+      link?.unsubscribe();
+      link = undefined;
+      subject.complete();
+    },
+  };
+}
+
 export function createDeviceLine(
   target: EsspDeviceTarget,
   address: number,
   busOptions: EsspBusOptions,
   sessionOptions: EsspSessionOptions,
 ): DeviceLine {
-  const trace = new Subject<FrameTrace>();
+  const trace = relay<FrameTrace>();
   /** The request queue's doings (attempts, resends, timeouts) of every generation, for link statistics. */
-  const exchange = new Subject<ExchangeEvent>();
+  const exchange = relay<ExchangeEvent>();
   const diagnostics = new Subject<Diagnostic>();
   const opener = isObservable(target) ? target : undefined;
   const shared = !isObservable(target) && 'bus' in target ? target.bus : undefined;
@@ -71,13 +114,15 @@ export function createDeviceLine(
     transport = owned;
     session = b.session(address, sessionOptions);
     if (carried !== undefined) session.context = carried;
-    taps = session.trace$.subscribe((t) => trace.next(t));
-    taps.add(session.diagnostics$.subscribe((d) => diagnostics.next(d)));
-    taps.add(b.queue.events$.subscribe((e) => exchange.next(e)));
+    taps = session.diagnostics$.subscribe((d) => diagnostics.next(d));
+    trace.follow(session.trace$);
+    exchange.follow(b.queue.events$);
   };
 
   const detach = (): void => {
     taps?.unsubscribe();
+    trace.follow(undefined);
+    exchange.follow(undefined);
     session?.dispose();
     if (shared === undefined) bus?.dispose();
     transport?.close().subscribe({ error: () => undefined });
@@ -106,17 +151,18 @@ export function createDeviceLine(
     get encrypted() {
       return session?.encrypted ?? false;
     },
-    send: (name, args, options) => defer(() => current().send(name, args, options)),
+    send: (name, args, options) =>
+      new Observable((subscriber) => current().send(name, args, options).subscribe(subscriber)),
     negotiateKey: () => defer(() => current().negotiateKey()),
     clearKey: () => session?.clearKey(),
-    trace$: trace.asObservable(),
+    trace$: trace.out$,
     diagnostics$: diagnostics.asObservable(),
     dispose: () => undefined,
   };
 
   return {
     session: facade,
-    exchange$: exchange.asObservable(),
+    exchange$: exchange.out$,
     bus: () => {
       if (bus === undefined) throw new TransportError('The eSSP line is not open yet.');
       return bus;
