@@ -8,11 +8,12 @@
  *   npm run soak -- --count 5000 --seed 7          # other size or seed
  *   npm run soak -- --protocol cctalk              # one protocol (repeatable, or a comma list)
  *   npm run soak -- --faults drop=0.05,corrupt=0.01,reset=0.001
+ *   npm run soak -- --protocol essp --faults drop=0.05,desync=0.001   # desync: eSSP only
  */
 import { parseArgs } from 'node:util';
-import { parseFaultSpec } from '../lib/testing/faults/index.js';
+import { assertFaultsApply, parseFaultSpec } from '../lib/testing/faults/index.js';
 import { formatSoakReport } from './soak/report.js';
-import { DEFAULT_SOAK_PLAN, runSoak } from './soak/run.js';
+import { defaultSoakPlan, runSoak } from './soak/run.js';
 import { SOAK_PROTOCOLS, type SoakProtocol, type SoakResult } from './soak/types.js';
 
 function positiveInt(name: string, text: string): number {
@@ -49,9 +50,12 @@ function main(): number {
       throw new Error(`Unknown protocol '${p}'; known: ${SOAK_PROTOCOLS.join(', ')}.`);
     }
   }
-  const plan = values.faults === undefined ? DEFAULT_SOAK_PLAN : parseFaultSpec(values.faults);
+  const given = values.faults === undefined ? undefined : parseFaultSpec(values.faults);
+  // Refuse a fault a protocol does not have before hours of soak, not after.
+  for (const p of wanted as SoakProtocol[]) if (given !== undefined) assertFaultsApply(given, p);
   const results: SoakResult[] = [];
   for (const protocol of wanted as SoakProtocol[]) {
+    const plan = given ?? defaultSoakPlan(protocol);
     process.stderr.write(`${protocol}: ${count} items, seed ${seed} `);
     const result = runSoak({
       protocol,
@@ -63,7 +67,7 @@ function main(): number {
     process.stderr.write(` ${result.pass ? 'pass' : 'FAIL'}\n`);
     results.push(result);
   }
-  console.log(formatSoakReport(results, plan));
+  console.log(formatSoakReport(results));
   return results.every((r) => r.pass) ? 0 : 1;
 }
 

@@ -9,6 +9,7 @@ import { createCcTalkCoinAcceptor } from '../../lib/protocols/cctalk/coin-accept
 import { parseCoinId } from '../../lib/protocols/cctalk/coin-id.js';
 import { createCcTalkSimulator } from '../../lib/protocols/cctalk/simulator/index.js';
 import { createMemoryPair } from '../../lib/transport/memory.js';
+import type { LedgerItem } from './ledger.js';
 import { createSoakLine } from './line.js';
 import type { Rig, RigOptions } from './types.js';
 
@@ -19,14 +20,18 @@ export function createCcTalkRig(options: RigOptions): Rig {
   const { scheduler } = options;
   const [host, end] = createMemoryPair();
   // The line power-cycles the simulator created on it below (called only once both exist).
-  const { line, powerCycles$ } = createSoakLine(end, options, () => unit.powerCycle());
+  const { line, powerCycles$ } = createSoakLine(end, options, 'cctalk', () => unit.powerCycle());
   const unit = createCcTalkSimulator(line, { scheduler });
   let acceptedValue = 0;
+  const accepted: LedgerItem[] = [];
   unit.log$.subscribe((text) => {
     const m = ACCEPTED.exec(text);
     if (m === null) return;
     const id = parseCoinId(m[1]!);
-    if (id.kind === 'coin') acceptedValue += id.amount;
+    if (id.kind !== 'coin') return;
+    acceptedValue += id.amount;
+    // Coins can be in flight together, so the rig cannot tell which insertion this is: no serial.
+    accepted.push({ value: id.amount, at: scheduler.now() });
   });
   const bus = createCcTalkBus(host, { scheduler });
   const device = createCcTalkCoinAcceptor(bus, { scheduler });
@@ -36,12 +41,15 @@ export function createCcTalkRig(options: RigOptions): Rig {
     gapMs: 400,
     device,
     powerCycles$,
-    countAfterReset: { ms: 50 },
+    // The acceptor's event buffer: five events the host has not read can vanish with the power.
+    creditLeadMs: 0,
+    heldAtPowerCycle: 5,
     insert: (i) => unit.insertCoin(1 + (i % SLOTS)),
     truth: () => {
       const s = unit.stats;
       return { inserted: s.inserted, accepted: s.accepted, acceptedValue, resets: s.resets };
     },
+    acceptedItems: () => accepted,
     faults: () => line.stats,
     dispose: () => {
       device.dispose();

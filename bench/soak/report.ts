@@ -1,5 +1,4 @@
 /** Text output of the soak: one table row per protocol, then the problems of failed runs. */
-import { formatFaultPlan, type FaultPlan } from '../../lib/testing/faults/index.js';
 import type { SoakResult } from './types.js';
 
 const COLUMNS = [
@@ -48,7 +47,8 @@ function row(r: SoakResult): string[] {
     `${r.lostAtPowerCycle} (${r.destructiveResets} cycles)`,
     String(r.resets),
     `${r.deviceResets} / ${r.reconnects}`,
-    `${f.drop} drop, ${f.corrupt} bits, ${f.reset} reset`,
+    `${f.drop} drop, ${f.corrupt} bits, ${f.reset} reset` +
+      (f.desync === undefined ? '' : `, ${f.desync} desync`),
     formatVirtual(r.virtualMs),
     formatWall(r.wallMs),
     r.pass ? 'PASS' : 'FAIL',
@@ -56,13 +56,18 @@ function row(r: SoakResult): string[] {
 }
 
 /** A plain-text table (also valid Markdown) of the runs, followed by every problem found. */
-export function formatSoakReport(results: readonly SoakResult[], plan: FaultPlan): string {
+export function formatSoakReport(results: readonly SoakResult[]): string {
   const rows = [[...COLUMNS], ...results.map(row)];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]): string =>
     `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  const plans = [...new Set(results.map((r) => r.plan))];
   const out = [
-    `fault plan: ${formatFaultPlan(plan)} (both directions); recoveries = device-reset events / reconnects`,
+    plans.length === 1
+      ? `fault plan: ${plans[0]!} (line faults in both directions)`
+      : `fault plans: ${results.map((r) => `${r.protocol} ${r.plan}`).join('; ')} (line faults in both directions)`,
+    'lost and doubled are counted per item (each credit paired with an accepted item); ' +
+      'recoveries = device-reset events / reconnects',
     '',
     line(rows[0]!),
     `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
@@ -72,6 +77,13 @@ export function formatSoakReport(results: readonly SoakResult[], plan: FaultPlan
     out.push('', `${r.protocol}: ${r.label}, seed ${r.seed}, ${r.count} items requested`);
     if (r.acceptedValue !== undefined) {
       out.push(`  value accepted ${r.acceptedValue}, credited ${r.creditedValue} (minor units)`);
+    }
+    if (r.unusedReports > 0) out.push(`  ${r.unusedReports} reported lost that were not missing`);
+    if (r.lost > 0 || r.doubled > 0) {
+      const perValue = [...r.byValue]
+        .filter(([, t]) => t.lost > 0 || t.doubled > 0)
+        .map(([value, t]) => `${value}: ${t.lost} lost, ${t.doubled} doubled`);
+      out.push(`  per value: ${perValue.join('; ')}`);
     }
     for (const p of r.problems) out.push(`  FAIL: ${p}`);
   }

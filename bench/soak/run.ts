@@ -1,21 +1,28 @@
 /**
  * The soak runner: inserts N items into one protocol's simulator on a fixed
- * schedule while a fault plan damages the line, then compares what the
- * simulator really accepted with what the driver credited.
+ * schedule while a fault plan damages the line, then compares, item by item
+ * (ledger.ts), what the simulator really accepted with what the driver
+ * credited.
  *
  * Everything runs in virtual time on one `VirtualTimeScheduler`, advanced in
  * steps, so days of device time take minutes of CPU; faults, key exchange and
  * insertions all derive from the seed, so a failing run replays exactly.
  */
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
-import type { FaultPlan } from '../../lib/testing/faults/index.js';
+import { type FaultPlan, formatFaultPlan } from '../../lib/testing/faults/index.js';
 import { createCcTalkRig } from './cctalk.js';
-import { createEsspRig } from './essp.js';
+import { createEsspRig, esspSoakPlan } from './essp.js';
+import { type LedgerItem, type LossReport, type PowerCycleMark, reconcile } from './ledger.js';
 import { createPyramidRig } from './pyramid.js';
 import type { RigFactory, SoakOptions, SoakProtocol, SoakResult } from './types.js';
 
 /** 5 % lost chunks, 1 % corrupted bytes, a power cycle every 2 000 chunks or so, in both directions. */
 export const DEFAULT_SOAK_PLAN: FaultPlan = { drop: 0.05, corrupt: 0.01, reset: 0.0005 };
+
+/** Each protocol's default plan: the line faults above, and for eSSP the counter desync too. */
+export function defaultSoakPlan(protocol: SoakProtocol): FaultPlan {
+  return protocol === 'essp' ? esspSoakPlan(DEFAULT_SOAK_PLAN) : DEFAULT_SOAK_PLAN;
+}
 
 export const RIGS: Readonly<Record<SoakProtocol, RigFactory>> = {
   essp: createEsspRig,
@@ -30,22 +37,22 @@ const SETTLE_MS = 120_000;
 
 export function runSoak(options: SoakOptions): SoakResult {
   const { protocol, count, seed } = options;
-  const plan = options.plan ?? DEFAULT_SOAK_PLAN;
+  const plan = options.plan ?? defaultSoakPlan(protocol);
   const started = performance.now();
   const scheduler = new VirtualTimeScheduler(VirtualAction, 0);
   const rig = (options.rig ?? RIGS[protocol])({ scheduler, seed, plan });
 
-  let credited = 0;
+  const credits: LedgerItem[] = [];
   let creditedValue = 0;
-  let reportedLost = 0;
+  const reports: LossReport[] = [];
   let deviceResets = 0;
   let reconnects = 0;
   let wasUp = false;
   rig.device.events$.subscribe((e) => {
     if (e.type === 'credit') {
-      credited += 1;
+      credits.push({ value: e.money.amount, at: scheduler.now() });
       creditedValue += e.money.amount;
-    } else if (e.type === 'events-lost') reportedLost += e.count;
+    } else if (e.type === 'events-lost') reports.push({ at: scheduler.now(), count: e.count });
     else if (e.type === 'device-reset') deviceResets += 1;
   });
   rig.device.state$.subscribe((s) => {
@@ -56,26 +63,10 @@ export function runSoak(options: SoakOptions): SoakResult {
     }
   });
 
-  // What each power cycle destroyed: the gap between accepted and accounted for, once it can be counted.
-  let lostAtPowerCycle = 0;
-  let destructiveResets = 0;
-  let awaitingEnabled = false;
-  const countGap = (): void => {
-    const gap = rig.truth().accepted - credited - reportedLost - lostAtPowerCycle;
-    if (gap <= 0) return;
-    lostAtPowerCycle += gap;
-    destructiveResets += 1;
-  };
-  const after = rig.countAfterReset;
+  // Each power cycle, at its instant: the items accepted by then whose events it may have destroyed.
+  const powerCycles: PowerCycleMark[] = [];
   rig.powerCycles$.subscribe(() => {
-    if (after === 'enabled') awaitingEnabled = true;
-    else scheduler.schedule(countGap, after.ms);
-  });
-  rig.device.state$.subscribe((s) => {
-    if (awaitingEnabled && s.status === 'enabled') {
-      awaitingEnabled = false;
-      countGap();
-    }
+    powerCycles.push({ at: scheduler.now(), held: rig.heldAtPowerCycle });
   });
 
   // The schedule: every gapMs one insertion attempt; a unit that cannot take an item now gets it later.
@@ -105,19 +96,37 @@ export function runSoak(options: SoakOptions): SoakResult {
   }
   const truth = rig.truth();
   const faults = rig.faults();
+  const ledger = reconcile({
+    accepted: rig.acceptedItems(),
+    credited: credits,
+    reports,
+    powerCycles,
+    leadMs: rig.creditLeadMs,
+  });
   rig.dispose();
 
-  const lost = Math.max(0, truth.accepted - credited - reportedLost - lostAtPowerCycle);
-  const doubled = Math.max(0, credited - truth.accepted);
+  const credited = credits.length;
+  const reportedLost = reports.reduce((sum, r) => sum + r.count, 0);
+  const lost = ledger.lost.length;
+  const doubled = ledger.doubled.length;
   const problems: string[] = [];
-  if (lost > 0) problems.push(`${lost} accepted item(s) neither credited nor reported lost`);
-  if (doubled > 0) problems.push(`${doubled} item(s) credited more often than accepted`);
-  if (destructiveResets > deviceResets + reconnects) {
-    problems.push(`${destructiveResets} power cycles destroyed events but the driver signalled fewer resets`);
+  if (lost > 0)
+    problems.push(`${lost} accepted item(s) neither credited nor reported lost: ${listed(ledger.lost)}`);
+  if (doubled > 0)
+    problems.push(`${doubled} credit(s) with no accepted item to pair with: ${listed(ledger.doubled)}`);
+  if (ledger.destructiveResets > deviceResets + reconnects) {
+    problems.push(
+      `${ledger.destructiveResets} power cycles destroyed events but the driver signalled fewer resets`,
+    );
+  }
+  if (rig.acceptedItems().length !== truth.accepted) {
+    problems.push(
+      `the rig listed ${rig.acceptedItems().length} accepted items but the simulator counts ${truth.accepted}`,
+    );
   }
   if (
     reportedLost === 0 &&
-    lostAtPowerCycle === 0 &&
+    ledger.lostAtPowerCycle.length === 0 &&
     truth.acceptedValue !== undefined &&
     truth.acceptedValue !== creditedValue
   ) {
@@ -134,6 +143,7 @@ export function runSoak(options: SoakOptions): SoakResult {
   return {
     protocol,
     label: rig.label,
+    plan: formatFaultPlan(plan),
     seed,
     count,
     inserted: truth.inserted,
@@ -142,10 +152,14 @@ export function runSoak(options: SoakOptions): SoakResult {
     credited,
     creditedValue,
     reportedLost,
-    lostAtPowerCycle,
-    destructiveResets,
+    unusedReports: ledger.unusedReports,
+    lostAtPowerCycle: ledger.lostAtPowerCycle.length,
+    destructiveResets: ledger.destructiveResets,
     lost,
     doubled,
+    lostItems: ledger.lost,
+    doubledItems: ledger.doubled,
+    byValue: ledger.byValue,
     resets: truth.resets,
     deviceResets,
     reconnects,
@@ -155,4 +169,13 @@ export function runSoak(options: SoakOptions): SoakResult {
     pass: problems.length === 0,
     problems,
   };
+}
+
+/** The first few items of a list for a failure message: value, time and serial where known. */
+function listed(items: readonly LedgerItem[]): string {
+  const shown = items.slice(0, 5).map((i) => {
+    const at = Number.isNaN(i.at) ? '' : ` at ${Math.round(i.at)} ms`;
+    return `${i.value}${at}${i.serial === undefined ? '' : ` (item #${i.serial})`}`;
+  });
+  return shown.join(', ') + (items.length > 5 ? ` and ${items.length - 5} more` : '');
 }

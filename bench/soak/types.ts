@@ -6,9 +6,13 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { DeviceEvent, DeviceState } from '../../lib/core/events.js';
 import type { FaultPlan, FaultStats } from '../../lib/testing/faults/index.js';
+import type { LedgerItem, ValueTally } from './ledger.js';
 
 export const SOAK_PROTOCOLS = ['essp', 'cctalk', 'pyramid'] as const;
 export type SoakProtocol = (typeof SOAK_PROTOCOLS)[number];
+
+/** Line faults, plus the faults injected inside the unit (eSSP counter desync). */
+export type SoakFaults = FaultStats & { readonly desync?: number };
 
 /** What the simulator really did with the money: the truth the driver is compared against. */
 export interface SimTruth {
@@ -41,16 +45,16 @@ export interface Rig {
   };
   /** Emits right after each power cycle of the unit (a `reset` fault). */
   readonly powerCycles$: Observable<void>;
-  /**
-   * When the money the power cycle destroyed can be counted: `ms` after it (every reply
-   * built before it has arrived, no new item can have been accepted yet), or once the
-   * driver is 'enabled' again (the unit accepts nothing before the driver enables it).
-   */
-  readonly countAfterReset: { readonly ms: number } | 'enabled';
+  /** How long before the unit counts an item accepted its credit may already be out (a note reported while stacking). */
+  readonly creditLeadMs: number;
+  /** Most items the unit can hold without having reported them (what one power cycle can destroy). */
+  readonly heldAtPowerCycle: number;
   /** Put item number `i` into the unit; false when it cannot take one now (try again later). */
   insert(i: number): boolean;
   truth(): SimTruth;
-  faults(): FaultStats;
+  /** Every item the unit took into the cashbox, stacker or payout store so far, in order. */
+  acceptedItems(): readonly LedgerItem[];
+  faults(): SoakFaults;
   dispose(): void;
 }
 
@@ -61,7 +65,7 @@ export interface SoakOptions {
   /** Items to insert. */
   readonly count: number;
   readonly seed: number;
-  /** Fault plan on the simulator's side of the line; default {@link DEFAULT_SOAK_PLAN}. */
+  /** Fault plan on the simulator's side of the line; default: the protocol's (see `defaultSoakPlan`). */
   readonly plan?: FaultPlan;
   /** Another rig for the protocol (tests of the runner's own verdicts wrap the real one). */
   readonly rig?: RigFactory;
@@ -73,6 +77,8 @@ export interface SoakOptions {
 export interface SoakResult {
   readonly protocol: SoakProtocol;
   readonly label: string;
+  /** The fault plan of the run, in the `--faults` form. */
+  readonly plan: string;
   readonly seed: number;
   readonly count: number;
   readonly inserted: number;
@@ -83,23 +89,31 @@ export interface SoakResult {
   readonly creditedValue: number;
   /** Sum of the counts of `events-lost` events. */
   readonly reportedLost: number;
+  /** Of those, reports no missing item needed (the driver reported a loss that did not happen). */
+  readonly unusedReports: number;
   /**
    * Items the unit had accepted but whose event it had not yet delivered when it lost
-   * power: the unit forgot them, no reply can carry them any more. Counted by the runner
-   * from the simulator's truth at each power cycle; the driver can only report the reset.
+   * power: the unit forgot them, no reply can carry them any more. Found per item: the
+   * unbroken run of uncredited items just before a power cycle (see ledger.ts); the
+   * driver can only report the reset.
    */
   readonly lostAtPowerCycle: number;
   /** Power cycles that destroyed at least one such event. */
   readonly destructiveResets: number;
-  /** accepted − credited − reportedLost − lostAtPowerCycle, when positive: money gone without a word. */
+  /** Accepted items never credited and not explained by a report or a power cycle: money gone without a word. */
   readonly lost: number;
-  /** credited − accepted, when positive: money counted twice. */
+  /** Credits no accepted item pairs with: money counted twice (or a wrong value). */
   readonly doubled: number;
+  /** The lost and doubled items themselves (value, time, serial where known). */
+  readonly lostItems: readonly LedgerItem[];
+  readonly doubledItems: readonly LedgerItem[];
+  /** Accepted, credited, lost and doubled per denomination. */
+  readonly byValue: ReadonlyMap<number, ValueTally>;
   /** Power cycles of the unit, `device-reset` events and reconnects of the driver. */
   readonly resets: number;
   readonly deviceResets: number;
   readonly reconnects: number;
-  readonly faults: FaultStats;
+  readonly faults: SoakFaults;
   readonly virtualMs: number;
   readonly wallMs: number;
   readonly pass: boolean;

@@ -16,6 +16,7 @@ export {
   type EsspTiming,
   type ReplyOverride,
   type WireIntercept,
+  type DeviceCounter as EsspDeviceCounter,
 } from '../protocols/essp/simulator/index.js';
 export * from '../protocols/pyramid/simulator/index.js';
 export * from './faults/index.js';
