@@ -15,6 +15,12 @@
  * - a power-up right after a reply showed a note in the transport (accepting,
  *   escrowed, stacking) reports `events-lost` with count 1: the unit forgot the
  *   note, which may have reached the cashbox (see docs/reliability.md, Soak).
+ * - after a gap (the line was lost, or silent past the busy tolerance) the unit
+ *   may have lost power and finished its power-up unseen. A powered unit keeps
+ *   an outcome (Stacked, Returned, Rejected, Cheated) until a new ack takes it,
+ *   so a note that was in the transport and is gone with no outcome and no
+ *   power-up flag in the first fresh reply after the gap also reports
+ *   `events-lost` with count 1.
  * - one-shot events (rejected, cheated, returned) and conditions (jam, full,
  *   failure, cashbox) are edges too: some units keep them set over several
  *   fresh replies.
@@ -41,6 +47,8 @@ export interface TrackContext {
   readonly trusted: boolean;
   /** Barcode carried by this reply (extended barcode frame), if any. */
   readonly barcode?: string;
+  /** First fresh reply after the line was lost or silent past the busy tolerance. */
+  readonly gap?: boolean;
 }
 
 type Edge = 'rise' | 'fall';
@@ -128,6 +136,16 @@ function stackEvents(s: PyramidStatus, ctx: TrackContext, captured: number): Dev
   ];
 }
 
+/** A note is inside the unit, on its way in (returning is on its way out). */
+const inTransport = (s: PyramidStatus): boolean => s.accepting || s.escrowed || s.stacking;
+
+/** The note the previous reply showed in the transport vanished across a gap with no outcome at all. */
+function vanished(s: PyramidStatus, prev: PyramidStatus | undefined, gap: boolean): prev is PyramidStatus {
+  if (!gap || prev === undefined || !inTransport(prev)) return false;
+  if (inTransport(s) || s.returning || s.powerUp) return false; // still there, or the power-up rule's case
+  return !(s.stacked || s.returned || s.rejected || s.cheated);
+}
+
 /** Index to remember for the note now in the transport (0 clears it). */
 function nextCaptured(s: PyramidStatus, prev: PyramidStatus | undefined, captured: number): number {
   if (s.accepting || s.escrowed || s.stacking) {
@@ -174,10 +192,14 @@ export function trackReply(track: ReplyTrack, s: PyramidStatus, ctx: TrackContex
     if (cash) events.push(cash);
     // Power lost with a note in the transport: the unit forgets it, and it may be in the
     // cashbox (a note being stacked is) without any Stacked ever coming. Never silent.
-    if (rule.flag === 'powerUp' && prev !== undefined && (prev.accepting || prev.escrowed || prev.stacking)) {
+    if (rule.flag === 'powerUp' && prev !== undefined && inTransport(prev)) {
       events.push(raw(ctx, 'note-outcome-unknown', { index: captured, state: primaryState(prev) }));
       events.push({ type: 'events-lost', ...ref(ctx), count: 1 });
     }
+  }
+  if (vanished(s, prev, ctx.gap ?? false)) {
+    events.push(raw(ctx, 'note-outcome-unknown', { index: captured, state: primaryState(prev), gap: true }));
+    events.push({ type: 'events-lost', ...ref(ctx), count: 1 });
   }
   if (s.stacked && !was('stacked')) events.push(...stackEvents(s, ctx, captured));
 

@@ -12,7 +12,7 @@
  * Commands build their bytes when their turn comes, so they always carry the
  * ack bit current at that moment.
  */
-import { EMPTY, Observable, catchError, defer, tap } from 'rxjs';
+import { EMPTY, Observable, catchError, defer, finalize, tap } from 'rxjs';
 import { DeviceError, DisposedError } from '../../core/errors.js';
 import type { DeviceState } from '../../core/events.js';
 import type { PrimaryState, PyramidStatus } from './status.js';
@@ -38,12 +38,18 @@ export interface MessageSlot {
   next(resend: (m: Unanswered) => Observable<unknown>, poll: () => Observable<unknown>): Observable<unknown>;
   /** Queue a user command; its values and completion or error go to the caller. Cold. */
   command<T>(build: () => Observable<T>, preempt?: boolean): Observable<T>;
-  /** Error every waiting command and refuse new ones. */
+  /**
+   * Error the command whose message is on the line now (the line was lost: its
+   * outcome is unknown). Waiting commands stay queued for the next line.
+   */
+  interrupt(reason: unknown): void;
+  /** Error the running and every waiting command, and refuse new ones. */
   close(reason: unknown): void;
 }
 
 export function createMessageSlot(): MessageSlot {
   const jobs: Job[] = [];
+  let running: Job | undefined;
   let closedWith: unknown;
   const slot: MessageSlot = {
     unanswered: undefined,
@@ -62,13 +68,19 @@ export function createMessageSlot(): MessageSlot {
         const job: Job = {
           preempt,
           run: () =>
-            defer(build).pipe(
-              tap({ next: (v) => subscriber.next(v), complete: () => subscriber.complete() }),
-              catchError((e: unknown) => {
-                subscriber.error(e);
-                return EMPTY;
-              }),
-            ),
+            defer(() => {
+              running = job;
+              return defer(build).pipe(
+                tap({ next: (v) => subscriber.next(v), complete: () => subscriber.complete() }),
+                catchError((e: unknown) => {
+                  subscriber.error(e);
+                  return EMPTY;
+                }),
+                finalize(() => {
+                  if (running === job) running = undefined;
+                }),
+              );
+            }),
           fail: (e) => subscriber.error(e),
         };
         if (preempt) jobs.unshift(job);
@@ -78,8 +90,14 @@ export function createMessageSlot(): MessageSlot {
           if (i >= 0) jobs.splice(i, 1);
         };
       }),
+    interrupt: (reason) => {
+      const job = running;
+      running = undefined;
+      job?.fail(reason);
+    },
     close: (reason) => {
       closedWith = reason ?? new DisposedError('Pyramid device');
+      slot.interrupt(closedWith);
       for (const job of jobs.splice(0)) job.fail(closedWith);
     },
   };

@@ -9,6 +9,7 @@ import type { DeviceEvent, DeviceState } from '../../core/events.js';
 import type { Money } from '../../core/money.js';
 import type { LinkStats } from '../../operators/stats.js';
 import type { FrameTrace } from '../../operators/trace.js';
+import type { Transport } from '../../transport/transport.js';
 import { USD_BILLS, type BillTable } from './bills.js';
 import type { EscrowDecision } from './escrow.js';
 import { checkBusyTolerance } from './link.js';
@@ -22,6 +23,24 @@ export interface EscrowedBill {
   readonly money?: Money;
   /** Barcode text, when the item is a ticket. */
   readonly barcode?: string;
+}
+
+/**
+ * What the device talks through: a Transport (losing it is final; whoever
+ * opened it closes it), or an opener such as
+ * `openSerialTransport(path, PYRAMID_LINE)` that the device subscribes to
+ * whenever it needs a line, so a pulled cable or a USB adapter that comes back
+ * as a new port is reopened (see `reconnect`). The device closes the lines it
+ * opened.
+ */
+export type PyramidDeviceTarget = Transport | Observable<Transport>;
+
+/** Back-off between tries to reopen a lost line (opener targets only). */
+export interface PyramidReconnectOptions {
+  /** Wait before the first try, ms; it doubles after each failed try. 10..60000, default 1000. */
+  readonly initialDelayMs?: number;
+  /** Longest wait between tries, ms. 10..600000, default 30000 (never below initialDelayMs). */
+  readonly maxDelayMs?: number;
 }
 
 export interface PyramidDeviceOptions {
@@ -45,6 +64,8 @@ export interface PyramidDeviceOptions {
   readonly bills?: BillTable;
   /** Address reported in event `device` refs (the link has no addressing). Default 0. */
   readonly address?: number;
+  /** Reopen back-off when the target is an opener; checked (and ignored) for a plain Transport. */
+  readonly reconnect?: PyramidReconnectOptions;
   readonly scheduler?: SchedulerLike;
 }
 
@@ -58,6 +79,7 @@ export interface ResolvedOptions {
   readonly barcode: boolean;
   readonly bills: BillTable;
   readonly address: number;
+  readonly reconnect: { readonly initialDelayMs: number; readonly maxDelayMs: number };
 }
 
 export const PYRAMID_DEVICE_LIMITS = {
@@ -66,13 +88,55 @@ export const PYRAMID_DEVICE_LIMITS = {
   escrowTimeoutMs: { min: 1000, max: 600_000, default: 30_000 },
 } as const;
 
-function ranged(name: keyof typeof PYRAMID_DEVICE_LIMITS, value: number | undefined): number {
-  const { min, max } = PYRAMID_DEVICE_LIMITS[name];
-  if (value === undefined) return PYRAMID_DEVICE_LIMITS[name].default;
+export const PYRAMID_RECONNECT_LIMITS = {
+  initialDelayMs: { min: 10, max: 60_000, default: 1000 },
+  maxDelayMs: { min: 10, max: 600_000, default: 30_000 },
+} as const;
+
+interface Limits {
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+}
+
+function inRange(name: string, value: number | undefined, limits: Limits): number {
+  const { min, max } = limits;
+  if (value === undefined) return limits.default;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     throw new OptionRangeError(name, value, min, max, 'ms');
   }
   return value;
+}
+
+function ranged(name: keyof typeof PYRAMID_DEVICE_LIMITS, value: number | undefined): number {
+  return inRange(name, value, PYRAMID_DEVICE_LIMITS[name]);
+}
+
+/**
+ * Back-off limits. A maximum below the initial delay is an error when both
+ * are given; when only one is given the default of the other gives way.
+ */
+function resolveReconnect(o: PyramidReconnectOptions | undefined): ResolvedOptions['reconnect'] {
+  const L = PYRAMID_RECONNECT_LIMITS;
+  if (o === undefined) return { initialDelayMs: L.initialDelayMs.default, maxDelayMs: L.maxDelayMs.default };
+  if (typeof o !== 'object' || o === null) {
+    throw new InvalidArgumentError(
+      `Option 'reconnect' must be an object { initialDelayMs?, maxDelayMs? }, got ${String(o)}.`,
+      { reconnect: o },
+    );
+  }
+  const initialDelayMs = inRange('reconnect.initialDelayMs', o.initialDelayMs, L.initialDelayMs);
+  const maxDelayMs = inRange('reconnect.maxDelayMs', o.maxDelayMs, L.maxDelayMs);
+  if (maxDelayMs >= initialDelayMs) return { initialDelayMs, maxDelayMs };
+  if (o.initialDelayMs !== undefined && o.maxDelayMs !== undefined) {
+    throw new InvalidArgumentError(
+      `Option 'reconnect.maxDelayMs' (${maxDelayMs} ms) must not be below 'reconnect.initialDelayMs' (${initialDelayMs} ms).`,
+      { initialDelayMs, maxDelayMs },
+    );
+  }
+  return o.maxDelayMs === undefined
+    ? { initialDelayMs, maxDelayMs: initialDelayMs }
+    : { initialDelayMs: maxDelayMs, maxDelayMs };
 }
 
 /** Validate a mask: an integer 0..0x7F. Throws {@link InvalidArgumentError}. */
@@ -98,6 +162,7 @@ export function resolveOptions(o: PyramidDeviceOptions): ResolvedOptions {
     barcode: o.barcode ?? false,
     bills: o.bills ?? USD_BILLS,
     address: o.address ?? 0,
+    reconnect: resolveReconnect(o.reconnect),
   };
 }
 
@@ -130,7 +195,10 @@ export interface PyramidDevice {
   readonly state$: Observable<DeviceState>;
   /** Replays the latest acceptor status (after the first fresh reply). */
   readonly acceptor$: Observable<PyramidSnapshot>;
-  /** Diagnostics (bad checksums, junk, stale replies) and link-down errors. Never terminates on bad bytes. */
+  /**
+   * Diagnostics (bad checksums, junk, stale replies), link-down errors and, with an opener, the
+   * TransportError of each lost line or failed reopen. Never terminates on bad bytes.
+   */
   readonly errors$: Observable<Diagnostic | CashwireError>;
   /** Every frame in and out. */
   readonly trace$: Observable<FrameTrace>;
@@ -160,6 +228,6 @@ export interface PyramidDevice {
   queryBarcode(): Observable<string>;
   /** Cold. Send a soft reset (no reply expected); the next reply starts a new baseline. */
   reset(): Observable<void>;
-  /** Stops polling, completes the streams, cancels every timer. Idempotent. */
+  /** Stops polling, completes the streams, cancels every timer, closes a line it opened. Idempotent. */
   dispose(): void;
 }

@@ -2,7 +2,7 @@
  * Pyramid RS-232 bill acceptor driver: polling, ack link, enable mask,
  * escrow, and exactly-once credit, composed from the pure layers.
  *
- *   const acceptor = createPyramidDevice(transport, { escrow: true });
+ *   const acceptor = createPyramidDevice(openSerialTransport(path, PYRAMID_LINE), { escrow: true });
  *   acceptor.events$.pipe(filter(isCredit)).subscribe(c => count(c.money));
  *
  * All traffic goes through one message slot: each cycle of the poll loop
@@ -10,6 +10,18 @@
  * and builds its bytes at that moment, so every message carries the ack bit
  * that is current when it goes out. Resends of one message are byte-identical
  * (the request queue writes the same bytes on timeout).
+ *
+ * A lost line (opener targets only). The transport erroring or closing, or no
+ * valid reply for `busyToleranceMs` on a line, gives the line up; the device
+ * opens a new one after a back-off and goes on where it was. Nothing of the
+ * exchange is reset: the ack bit, the message still unanswered (sent again
+ * first, byte for byte), the previous fresh reply the edges are taken against,
+ * the mask and the escrow decision. An acceptor that stayed powered replays
+ * the reply the host lost, so a Stacked event from before or during the
+ * outage is credited once; one that lost power answers with the power-up flag,
+ * and a note it had in the path is reported as `events-lost` (credit.ts).
+ * Every poll carries the mask and the escrow bits, so the first new poll on
+ * the new line gives them to a unit that forgot them.
  */
 import {
   BehaviorSubject,
@@ -19,7 +31,9 @@ import {
   asyncScheduler,
   defer,
   filter,
+  isObservable,
   map,
+  observeOn,
   switchMap,
   take,
   tap,
@@ -31,11 +45,10 @@ import type { Diagnostic } from '../../core/diagnostics.js';
 import { CashwireError, CommandTimeoutError, DisposedError, TransportError } from '../../core/errors.js';
 import type { DeviceEvent, DeviceRef, DeviceState } from '../../core/events.js';
 import type { Money } from '../../core/money.js';
-import type { MatchResult } from '../../operators/exchange.js';
+import type { ExchangeEvent, MatchResult, Request, RequestQueue } from '../../operators/exchange.js';
 import { pollWhileIdle } from '../../operators/poller.js';
 import { linkStats } from '../../operators/stats.js';
 import type { FrameTrace } from '../../operators/trace.js';
-import type { Transport } from '../../transport/transport.js';
 import { billValue, maskFromIndexes, maskFromValues } from './bills.js';
 import { INITIAL_TRACK, trackReply } from './credit.js';
 import {
@@ -44,6 +57,7 @@ import {
   resolveOptions,
   type PyramidDevice,
   type PyramidDeviceOptions,
+  type PyramidDeviceTarget,
   type PyramidSnapshot,
 } from './device-types.js';
 import {
@@ -55,18 +69,41 @@ import {
   type EscrowDecision,
 } from './escrow.js';
 import { createMessageSlot, lifeState, type Unanswered } from './device-slot.js';
-import { createPyramidWire, decodeReply, type Reply } from './device-wire.js';
+import { SilentLine, lineAfterLine, type LineLoss } from './device-line.js';
+import { decodeReply, type Reply } from './device-wire.js';
 import { encodeBarcodeQuery } from './extended.js';
 import { encodeHostPoll, encodeSoftReset, type PyramidFrame } from './framing.js';
-import { acceptReply, afterSoftReset, classifyReply, isTrusted, noteSilence, startLink } from './link.js';
+import {
+  acceptReply,
+  afterSoftReset,
+  classifyReply,
+  isTrusted,
+  noteSilence,
+  restartSilence,
+  startLink,
+} from './link.js';
+import { NO_OUTAGE, noteAnswer, noteLoss } from './outage.js';
 import { PYRAMID_PROTOCOL } from './parser.js';
 import type { PyramidStatus } from './status.js';
 
 const IGNORE = { kind: 'ignore' } as const;
 
-export function createPyramidDevice(transport: Transport, options: PyramidDeviceOptions = {}): PyramidDevice {
+const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Create a Pyramid device and start polling (on the scheduler, so subscribe
+ * to the streams in the same tick). `target` is a Transport, or an opener
+ * (`Observable<Transport>`) that is subscribed again after a lost line.
+ *
+ * @throws OptionRangeError / InvalidArgumentError for options out of range.
+ */
+export function createPyramidDevice(
+  target: PyramidDeviceTarget,
+  options: PyramidDeviceOptions = {},
+): PyramidDevice {
   const opts = resolveOptions(options); // throws before anything touches the line
   const scheduler = options.scheduler ?? asyncScheduler;
+  const reopens = isObservable(target);
   const ref: DeviceRef = { protocol: 'pyramid', address: opts.address };
 
   const events = new Subject<DeviceEvent>();
@@ -76,6 +113,10 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
   const trace = new Subject<FrameTrace>();
   /** Ticks after every fresh reply has been processed. */
   const replied = new Subject<void>();
+  /** Request-queue events of every line. */
+  const exchanges = new Subject<ExchangeEvent>();
+  /** The current line has been silent too long (ms of silence); opener targets only. */
+  const silence = new Subject<number>();
 
   let link = startLink(scheduler.now());
   let track = INITIAL_TRACK;
@@ -89,6 +130,10 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
   let silentAttempts = 0;
   let ready = false;
   let ended = false;
+  /** Request queue of the open line; undefined between lines. */
+  let line: RequestQueue<PyramidFrame> | undefined;
+  /** Lines lost or not opened since the last fresh reply: drives the back-off. */
+  let outage = NO_OUTAGE;
   const slot = createMessageSlot();
 
   const diag = (kind: Diagnostic['kind'], message: string, hex?: string): void =>
@@ -101,26 +146,27 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
     state.next(next);
   };
 
-  const queue = createPyramidWire(transport, {
-    scheduler,
-    replyTimeoutMs: opts.replyTimeoutMs,
-    diagnostic: (d) => errors.next(d),
-    trace: (t) => trace.next(t),
-    lost: (e) => end(e),
-  });
+  const send = <R>(request: Request<PyramidFrame, R>): Observable<R> =>
+    defer(() =>
+      line ? line.send(request) : throwError(() => new TransportError('The Pyramid line is not open.')),
+    );
 
-  const queueEvents = queue.events$.subscribe((e) => {
+  const exchangeSub = exchanges.subscribe((e) => {
     if (e.type !== 'timeout') return;
     silentAttempts += 1;
     const r = noteSilence(link, scheduler.now(), opts.busyToleranceMs);
     link = r.state;
-    if (r.verdict !== 'down') return;
+    if (r.verdict === 'busy') return;
     const silentMs = scheduler.now() - link.lastReplyAt;
-    errors.next(
-      new CommandTimeoutError('poll', silentAttempts, silentMs, { busyToleranceMs: opts.busyToleranceMs }),
-    );
-    raw('link-down', { silentMs });
-    setState({ status: 'recovering', reason: `no reply from the acceptor for ${silentMs} ms` });
+    if (r.verdict === 'down') {
+      errors.next(
+        new CommandTimeoutError('poll', silentAttempts, silentMs, { busyToleranceMs: opts.busyToleranceMs }),
+      );
+      raw('link-down', { silentMs });
+      setState({ status: 'recovering', reason: `no reply from the acceptor for ${silentMs} ms` });
+    }
+    // A USB adapter that re-enumerated leaves the old port silent without any error: open it again.
+    if (reopens) silence.next(silentMs);
   });
 
   const match = (frame: PyramidFrame): MatchResult<Reply> => {
@@ -170,8 +216,13 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
     const { sentMask, sentGen } = message;
     const now = scheduler.now();
     const trusted = isTrusted(link);
+    // The unit may have lost power and come back unseen while nothing got through (credit.ts).
+    const gap = link.down || outage.lostAt !== undefined;
     link = acceptReply(link, now);
     silentAttempts = 0;
+    const answered = noteAnswer(outage, now);
+    outage = answered.outage;
+    if (answered.back) raw('line-back', answered.back);
     // An extended reply to a poll means the item in the transport is a ticket. The answer to a
     // barcode query names the last ticket since power-up, which may not be the item now stacked.
     const barcode = message.label === 'poll' && reply.subtype === 1 ? reply.barcode : undefined;
@@ -179,6 +230,7 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
       device: ref,
       table: opts.bills,
       trusted,
+      gap,
       ...(barcode !== undefined && { barcode }),
     });
     track = r.track;
@@ -203,7 +255,7 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
    */
   const exchange = (message: Unanswered): Observable<Reply> => {
     slot.unanswered = message;
-    return queue.send({ label: message.label, bytes: message.bytes, match }).pipe(
+    return send({ label: message.label, bytes: message.bytes, match }).pipe(
       tap((reply) => {
         slot.unanswered = undefined;
         onReply(reply, message);
@@ -272,7 +324,7 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
   const reset = (): Observable<void> =>
     slot.command(
       () =>
-        queue.send({ label: 'soft reset', bytes: encodeSoftReset(link.ack), match, expectReply: false }).pipe(
+        send({ label: 'soft reset', bytes: encodeSoftReset(link.ack), match, expectReply: false }).pipe(
           tap({
             complete: () => {
               slot.unanswered = undefined;
@@ -285,29 +337,80 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
       true,
     );
 
-  const loop = timer(0, scheduler)
-    .pipe(
-      switchMap(() =>
+  /**
+   * The line is being given up: the command on it (if any) fails now, before
+   * the line's request queue is disposed. Its outcome is unknown; a status the
+   * acceptor sends for it later is still processed.
+   */
+  const interrupt = (cause: unknown): void =>
+    slot.interrupt(
+      new TransportError(
+        `The line was lost while this command was on it; its outcome is unknown (${reasonOf(cause)}).`,
+        {},
+        { cause },
+      ),
+    );
+
+  /** Drive one open line until it has to be given up (the error says why). */
+  const runLine = (queue: RequestQueue<PyramidFrame>): Observable<never> =>
+    new Observable<never>((subscriber) => {
+      line = queue;
+      link = restartSilence(link, scheduler.now());
+      const lose = (e: unknown): void => {
+        interrupt(e);
+        subscriber.error(e);
+      };
+      // Off the queue's own call stack: giving the line up disposes that queue.
+      const sub = silence.pipe(observeOn(scheduler)).subscribe((ms) => lose(new SilentLine(ms)));
+      sub.add(
         pollWhileIdle(queue, cycle, {
           intervalMs: opts.pollIntervalMs,
           scheduler,
           onError: (e) => {
-            if (e instanceof DisposedError || e instanceof TransportError) end(e);
+            if (e instanceof DisposedError || e instanceof TransportError) lose(e);
           },
-        }),
-      ),
-    )
-    .subscribe();
+        }).subscribe({ complete: () => lose(new TransportError('The Pyramid line closed.')) }),
+      );
+      return () => {
+        line = undefined;
+        interrupt(new TransportError('The line was given up.'));
+        sub.unsubscribe();
+      };
+    });
+
+  /** The line is gone (opener targets): report it once, then wait before opening the next one. */
+  const onLoss = ({ error, wasOpen }: LineLoss): Observable<unknown> => {
+    if (ended) return throwError(() => error);
+    const r = noteLoss(outage, { reason: reasonOf(error), wasOpen }, ready, scheduler.now(), opts.reconnect);
+    outage = r.outage;
+    if (error instanceof CashwireError) errors.next(error);
+    if (r.lost) raw('line-lost', r.lost);
+    setState(r.state);
+    return timer(r.delayMs, scheduler);
+  };
+
+  const hooks = {
+    scheduler,
+    replyTimeoutMs: opts.replyTimeoutMs,
+    diagnostic: (d: Diagnostic) => errors.next(d),
+    trace: (t: FrameTrace) => trace.next(t),
+    exchange: (e: ExchangeEvent) => exchanges.next(e),
+    losing: interrupt,
+  };
+  // Started on the scheduler: the caller subscribes to the streams right after creating the device.
+  const life = timer(0, scheduler)
+    .pipe(switchMap(() => lineAfterLine(target, hooks, runLine, onLoss)))
+    .subscribe({ error: (e: unknown) => end(e instanceof Error ? e : new TransportError(String(e))) });
 
   function end(reason?: Error): void {
     if (ended) return;
     ended = true;
-    loop.unsubscribe();
-    queueEvents.unsubscribe();
+    // Commands first, so the one on the line fails with the reason, not with the line's teardown.
     slot.close(reason ?? new DisposedError('Pyramid device'));
-    queue.dispose();
+    life.unsubscribe();
+    exchangeSub.unsubscribe();
     state.next(reason ? { status: 'error', error: reason } : { status: 'disposed' });
-    for (const s of [events, acceptor, errors, trace, replied, state]) s.complete();
+    for (const s of [events, acceptor, errors, trace, replied, exchanges, silence, state]) s.complete();
   }
 
   return {
@@ -317,7 +420,7 @@ export function createPyramidDevice(transport: Transport, options: PyramidDevice
     errors$: errors.asObservable(),
     trace$: trace.asObservable(),
     // errors$ carries the link diagnostics; linkStats ignores the other errors on it.
-    stats$: linkStats(trace, queue.events$, errors),
+    stats$: linkStats(trace, exchanges, errors),
     get enableMask() {
       return mask;
     },

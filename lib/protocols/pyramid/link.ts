@@ -113,3 +113,13 @@ export function noteSilence(
 export function afterSoftReset(state: PyramidLinkState, now: number): PyramidLinkState {
   return { ack: state.ack === 0 ? 1 : 0, lastReplyAt: now, down: false, replies: 0 };
 }
+
+/**
+ * A line was opened again after a loss. Silence counts from now, so the new
+ * line gets the whole busy tolerance. The ack bit, the baseline count and the
+ * `down` flag are kept: the host's view of the exchange did not change, and an
+ * acceptor that stayed powered still holds the last ack it answered.
+ */
+export function restartSilence(state: PyramidLinkState, now: number): PyramidLinkState {
+  return { ...state, lastReplyAt: now };
+}
