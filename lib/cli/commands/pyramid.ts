@@ -5,15 +5,21 @@
  * - `cashwire simulate pyramid --port <path>`: a simulated acceptor on a
  *   serial port, driven by line commands on stdin;
  * - `cashwire monitor pyramid --port <path> [--mask 0x7F] [--escrow] [--json]`:
- *   the driver polling a real acceptor, printing every event;
+ *   the driver polling a real acceptor, printing every event; a pulled cable
+ *   or a USB adapter that drops off the bus is reopened with back-off;
  * - `cashwire decode pyramid [file]`: captured bytes to JSON, one object per frame.
  */
-import { firstValueFrom, type Observable } from 'rxjs';
+import { defer, firstValueFrom, of, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../../core/errors.js';
-import type { DeviceRef } from '../../core/events.js';
+import type { DeviceEvent, DeviceRef } from '../../core/events.js';
 import { decodePyramidLines, isDecodeError } from '../../protocols/pyramid/decode-lines.js';
 import { createPyramidDevice } from '../../protocols/pyramid/device.js';
-import { checkMask } from '../../protocols/pyramid/device-types.js';
+import {
+  type PyramidDeviceOptions,
+  type PyramidReconnectOptions,
+  checkMask,
+  resolveOptions,
+} from '../../protocols/pyramid/device-types.js';
 import { PYRAMID_LINE } from '../../protocols/pyramid/framing.js';
 import { createPyramidSimulator } from '../../protocols/pyramid/simulator/simulator.js';
 import type { PyramidSimulator, PyramidSimulatorOptions } from '../../protocols/pyramid/simulator/types.js';
@@ -106,6 +112,8 @@ export interface PyramidMonitorOptions {
   readonly stamp?: () => string;
   /** Also write every frame to this file as JSON lines. */
   readonly traceFile?: string;
+  /** Back-off for reopening a lost line (the driver's defaults: 1 s doubling up to 30 s). */
+  readonly reconnect?: PyramidReconnectOptions;
 }
 
 /** Parse a mask given on the command line. Throws {@link InvalidArgumentError} on anything but 0..0x7F. */
@@ -118,7 +126,24 @@ export function parseMask(text: string | number): number {
   return checkMask(value);
 }
 
-/** Poll an acceptor and print what happens until stdin ends or 'quit'. Resolves with the exit code. */
+/** Pretty text for the raw events that say the line was lost or is back; undefined for any other event. */
+export function lineNotice(e: DeviceEvent, port: string): string | undefined {
+  if (e.type !== 'raw') return undefined;
+  if (e.name === 'line-lost') {
+    return `line lost on ${port}: ${String(e.data['reason'])}; reopening it (next try in ${String(e.data['delayMs'])} ms)`;
+  }
+  if (e.name === 'line-back') {
+    const seconds = (Number(e.data['outageMs']) / 1000).toFixed(1);
+    return `line back on ${port} after ${seconds} s (${String(e.data['reopens'])} tries)`;
+  }
+  return undefined;
+}
+
+/**
+ * Poll an acceptor and print what happens until stdin ends or 'quit'. The port
+ * is opened once up front (a wrong path fails at once) and opened again through
+ * `open` whenever the line is lost. Resolves with the exit code.
+ */
 export async function runPyramidMonitor(options: PyramidMonitorOptions, io: CliIo): Promise<number> {
   const enableMask = parseMask(options.mask ?? 0x7f); // bad input fails before the port opens
   return withTraceFile(options.traceFile, (file) => monitorPyramid(options, io, enableMask, file));
@@ -130,8 +155,20 @@ async function monitorPyramid(
   enableMask: number,
   traceFile: TraceFile | undefined,
 ): Promise<number> {
-  const transport = await firstValueFrom((options.open ?? openPort)(options.port));
-  const device = createPyramidDevice(transport, { enableMask, escrow: options.escrow ?? false });
+  const deviceOptions: PyramidDeviceOptions = {
+    enableMask,
+    escrow: options.escrow ?? false,
+    ...(options.reconnect !== undefined && { reconnect: options.reconnect }),
+  };
+  resolveOptions(deviceOptions); // bad options fail before the port opens
+  const open = options.open ?? openPort;
+  let first: Transport | undefined = await firstValueFrom(open(options.port));
+  const opener = defer(() => {
+    const t = first;
+    first = undefined;
+    return t === undefined ? open(options.port) : of(t);
+  });
+  const device = createPyramidDevice(opener, deviceOptions);
   const style = outputStyle(options.json, io.isTty);
   const stamp = options.stamp ?? ((): string => clockStamp());
   const ref: DeviceRef = { protocol: 'pyramid', address: 0 };
@@ -140,6 +177,8 @@ async function monitorPyramid(
     device.events$.subscribe((e) => {
       const line = eventLine(style, e, stamp());
       if (line !== undefined) io.out(line);
+      const notice = style.json ? undefined : lineNotice(e, options.port);
+      if (notice !== undefined) io.out([stamp(), notice].filter((x) => x !== '').join('  '));
       // An escrowed note waits for the operator's decision.
       if (!style.json && e.type === 'escrow') io.out("type 'stack' or 'return'");
     }),
@@ -176,8 +215,9 @@ async function monitorPyramid(
     device.state$,
   );
   for (const s of subs) s.unsubscribe();
-  device.dispose();
-  await firstValueFrom(transport.close(), { defaultValue: undefined });
+  device.dispose(); // closes the line it opened
+  const unused = first as Transport | undefined; // stopped before the device took the first line
+  if (unused !== undefined) await firstValueFrom(unused.close(), { defaultValue: undefined });
   return failed ? 1 : 0;
 }
 
