@@ -41,9 +41,10 @@ export function createCcTalkRig(options: RigOptions): Rig {
     gapMs: 400,
     device,
     powerCycles$,
-    // The acceptor's event buffer: five events the host has not read can vanish with the power.
     creditLeadMs: 0,
-    heldAtPowerCycle: 5,
+    // Five events in the acceptor's buffer, plus the ones it already overwrote while no read got
+    // through (a couple of seconds of line noise at this rate): all vanish with the power.
+    heldAtPowerCycle: 10,
     insert: (i) => unit.insertCoin(1 + (i % SLOTS)),
     truth: () => {
       const s = unit.stats;

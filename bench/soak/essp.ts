@@ -72,9 +72,9 @@ export function createEsspRig(options: RigOptions): Rig {
     gapMs: 2000,
     device,
     powerCycles$,
-    // The note in the path, and the CREDIT NOTE of the one before it if no reply carried it yet.
     // CREDIT NOTE goes out while the note is still being stacked (counted accepted once stacked).
     creditLeadMs: 1000,
+    // The note in the path, and the CREDIT NOTE of the one before it if no reply carried it yet.
     heldAtPowerCycle: 2,
     insert: (i) => {
       if (!idle() || !unit.insertNote(1 + (i % channels))) return false;

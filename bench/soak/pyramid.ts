@@ -37,7 +37,9 @@ export function createPyramidRig(options: RigOptions): Rig {
     gapMs: 1000,
     device,
     powerCycles$,
-    creditLeadMs: 0,
+    // A reply damaged on the line can pass the checksum with Stacked set while the note is
+    // still being stacked (600 ms): the right note, credited a little early.
+    creditLeadMs: 600,
     heldAtPowerCycle: 2,
     insert: (i) => {
       const index = 1 + (i % NOTES);

@@ -39,4 +39,18 @@ describe('known driver bugs found by the per-item soak', function () {
     expect(r.lost, r.problems.join('\n')).to.equal(0);
     expect(r.doubled).to.equal(0);
   });
+
+  // A note stacked while the replies around it were damaged on the line: no Stacked edge ever
+  // reached the driver, the unit did not restart, and nothing says a note may be missing.
+  it.skip('Pyramid soak, seed 16, 3 000 notes: nothing lost (today note #941, $10, stacked at 1 950 200 ms, is never credited)', () => {
+    const r = runSoak({ protocol: 'pyramid', count: 3000, seed: 16 });
+    expect(r.lost, r.problems.join('\n')).to.equal(0);
+  });
+
+  // A damaged reply passing the checksum showed Stacked (and the cashbox removed) 200 ms before
+  // the note was stacked; the next fresh reply cleared it, the real one set it again: two edges.
+  it.skip('Pyramid soak, seed 11, 3 000 notes: nothing doubled (today note #2251, $20, is credited at 4 618 000 and 4 618 450 ms)', () => {
+    const r = runSoak({ protocol: 'pyramid', count: 3000, seed: 11 });
+    expect(r.doubled, r.problems.join('\n')).to.equal(0);
+  });
 });
