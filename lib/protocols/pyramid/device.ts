@@ -11,17 +11,11 @@
  * that is current when it goes out. Resends of one message are byte-identical
  * (the request queue writes the same bytes on timeout).
  *
- * A lost line (opener targets only). The transport erroring or closing, or no
- * valid reply for `busyToleranceMs` on a line, gives the line up; the device
- * opens a new one after a back-off and goes on where it was. Nothing of the
- * exchange is reset: the ack bit, the message still unanswered (sent again
- * first, byte for byte), the previous fresh reply the edges are taken against,
- * the mask and the escrow decision. An acceptor that stayed powered replays
- * the reply the host lost, so a Stacked event from before or during the
- * outage is credited once; one that lost power answers with the power-up flag,
- * and a note it had in the path is reported as `events-lost` (credit.ts).
- * Every poll carries the mask and the escrow bits, so the first new poll on
- * the new line gives them to a unit that forgot them.
+ * A lost line (opener targets only) is given up and another one opened after
+ * a back-off (device-line.ts, device-run.ts, outage.ts). Nothing of the
+ * exchange is reset: the ack bit, the unanswered message, the previous fresh
+ * reply, the mask and the escrow decision carry over, which is what keeps
+ * every credit single across the outage (docs/pyramid.md).
  */
 import {
   BehaviorSubject,
@@ -33,7 +27,6 @@ import {
   filter,
   isObservable,
   map,
-  observeOn,
   switchMap,
   take,
   tap,
@@ -46,7 +39,6 @@ import { CashwireError, CommandTimeoutError, DisposedError, TransportError } fro
 import type { DeviceEvent, DeviceRef, DeviceState } from '../../core/events.js';
 import type { Money } from '../../core/money.js';
 import type { ExchangeEvent, MatchResult, Request, RequestQueue } from '../../operators/exchange.js';
-import { pollWhileIdle } from '../../operators/poller.js';
 import { linkStats } from '../../operators/stats.js';
 import type { FrameTrace } from '../../operators/trace.js';
 import { billValue, maskFromIndexes, maskFromValues } from './bills.js';
@@ -69,7 +61,8 @@ import {
   type EscrowDecision,
 } from './escrow.js';
 import { createMessageSlot, lifeState, type Unanswered } from './device-slot.js';
-import { SilentLine, lineAfterLine, type LineLoss } from './device-line.js';
+import { lineAfterLine, type LineLoss } from './device-line.js';
+import { type DriveDeps, driveLine, interruptCommand } from './device-run.js';
 import { decodeReply, type Reply } from './device-wire.js';
 import { encodeBarcodeQuery } from './extended.js';
 import { encodeHostPoll, encodeSoftReset, type PyramidFrame } from './framing.js';
@@ -337,47 +330,6 @@ export function createPyramidDevice(
       true,
     );
 
-  /**
-   * The line is being given up: the command on it (if any) fails now, before
-   * the line's request queue is disposed. Its outcome is unknown; a status the
-   * acceptor sends for it later is still processed.
-   */
-  const interrupt = (cause: unknown): void =>
-    slot.interrupt(
-      new TransportError(
-        `The line was lost while this command was on it; its outcome is unknown (${reasonOf(cause)}).`,
-        {},
-        { cause },
-      ),
-    );
-
-  /** Drive one open line until it has to be given up (the error says why). */
-  const runLine = (queue: RequestQueue<PyramidFrame>): Observable<never> =>
-    new Observable<never>((subscriber) => {
-      line = queue;
-      link = restartSilence(link, scheduler.now());
-      const lose = (e: unknown): void => {
-        interrupt(e);
-        subscriber.error(e);
-      };
-      // Off the queue's own call stack: giving the line up disposes that queue.
-      const sub = silence.pipe(observeOn(scheduler)).subscribe((ms) => lose(new SilentLine(ms)));
-      sub.add(
-        pollWhileIdle(queue, cycle, {
-          intervalMs: opts.pollIntervalMs,
-          scheduler,
-          onError: (e) => {
-            if (e instanceof DisposedError || e instanceof TransportError) lose(e);
-          },
-        }).subscribe({ complete: () => lose(new TransportError('The Pyramid line closed.')) }),
-      );
-      return () => {
-        line = undefined;
-        interrupt(new TransportError('The line was given up.'));
-        sub.unsubscribe();
-      };
-    });
-
   /** The line is gone (opener targets): report it once, then wait before opening the next one. */
   const onLoss = ({ error, wasOpen }: LineLoss): Observable<unknown> => {
     if (ended) return throwError(() => error);
@@ -395,11 +347,22 @@ export function createPyramidDevice(
     diagnostic: (d: Diagnostic) => errors.next(d),
     trace: (t: FrameTrace) => trace.next(t),
     exchange: (e: ExchangeEvent) => exchanges.next(e),
-    losing: interrupt,
+    losing: (e: Error) => interruptCommand(slot, e),
+  };
+  const drive: DriveDeps = {
+    scheduler,
+    pollIntervalMs: opts.pollIntervalMs,
+    slot,
+    cycle,
+    silence$: silence,
+    use: (queue) => {
+      line = queue;
+      if (queue) link = restartSilence(link, scheduler.now());
+    },
   };
   // Started on the scheduler: the caller subscribes to the streams right after creating the device.
   const life = timer(0, scheduler)
-    .pipe(switchMap(() => lineAfterLine(target, hooks, runLine, onLoss)))
+    .pipe(switchMap(() => lineAfterLine(target, hooks, (queue) => driveLine(queue, drive), onLoss)))
     .subscribe({ error: (e: unknown) => end(e instanceof Error ? e : new TransportError(String(e))) });
 
   function end(reason?: Error): void {
