@@ -15,15 +15,7 @@
  * times a second runs it cold each time, when every extra layer costs. Events
  * are only built while `events$` has a subscriber.
  */
-import {
-  BehaviorSubject,
-  Observable,
-  type SchedulerLike,
-  Subject,
-  type Subscriber,
-  Subscription,
-  asyncScheduler,
-} from 'rxjs';
+import { Observable, type SchedulerLike, Subject, type Subscriber, Subscription, asyncScheduler } from 'rxjs';
 import {
   type CashwireError,
   CommandTimeoutError,
@@ -123,6 +115,18 @@ export interface RequestQueue<F> {
   send<R>(request: Request<F, R>): Observable<R>;
   /** True while a request is in flight or waiting. Replays the latest value. */
   readonly busy$: Observable<boolean>;
+  /**
+   * busy$'s latest value without subscribing, 'ended' once it has completed.
+   * Optional (a hand-written queue may leave it out): a poller reads it once
+   * per cycle instead of listening to every request.
+   */
+  readonly state?: 'idle' | 'busy' | 'ended';
+  /**
+   * Completes, without a value, when busy$ does (the queue was disposed or lost
+   * its line). Optional; for watchers that only care about the end, so that
+   * they do not get called for every request.
+   */
+  readonly ended$?: Observable<never>;
   /** Number of requests waiting (not counting the one in flight). */
   readonly pending: number;
   /** Attempts, retries, timeouts, give-ups, abandoned requests and unsolicited frames. */
@@ -253,9 +257,24 @@ export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOption
   /** Set once the queue can take no more work; sends error with this. */
   let endedWith: (() => unknown) | undefined;
 
+  // busy$ replays its latest value like a BehaviorSubject, but a change costs
+  // nothing while nobody listens (a poller reads `state` instead).
+  let busyNow = false;
+  let busyEnded = false;
+  const busyChanges = new Subject<boolean>();
+  const ended = new Subject<never>();
+  const busy$ = new Observable<boolean>((subscriber) => {
+    if (busyEnded) {
+      subscriber.complete();
+      return undefined;
+    }
+    // Listen first: a subscriber reacting to the replayed value may change it.
+    const sub = busyChanges.subscribe(subscriber);
+    if (!sub.closed) subscriber.next(busyNow);
+    return sub;
+  });
   // busy$ emissions are trampolined: a subscriber reacting to `false` by sending a
   // request must not let other subscribers see `false` after `true`.
-  const busy = new BehaviorSubject<boolean>(false);
   let emitting = false;
   let dirty = false;
   const updateBusy = (): void => {
@@ -268,7 +287,10 @@ export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOption
       do {
         dirty = false;
         const now = inFlight || queued.length > 0;
-        if (now !== busy.value) busy.next(now);
+        if (now !== busyNow) {
+          busyNow = now;
+          if (busyChanges.observed) busyChanges.next(now);
+        }
       } while (dirty);
     } finally {
       emitting = false;
@@ -514,7 +536,9 @@ export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOption
     }
     inFlight = false;
     updateBusy();
-    busy.complete();
+    busyEnded = true;
+    busyChanges.complete();
+    ended.complete();
     events.complete();
   }
 
@@ -565,7 +589,11 @@ export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOption
 
   return {
     send,
-    busy$: busy.asObservable(),
+    busy$,
+    get state() {
+      return busyEnded ? 'ended' : busyNow ? 'busy' : 'idle';
+    },
+    ended$: ended.asObservable(),
     get pending() {
       return queued.length;
     },

@@ -40,7 +40,7 @@ export const POLLER_LIMITS = { intervalMs: { min: 0, max: 600_000 } } as const;
  * @throws OptionRangeError when `intervalMs` is out of range.
  */
 export function pollWhileIdle<T>(
-  queue: Pick<RequestQueue<unknown>, 'busy$'>,
+  queue: Pick<RequestQueue<unknown>, 'busy$' | 'state'>,
   poll: () => Observable<T>,
   options: PollerOptions & { onError?: (e: unknown) => void },
 ): Observable<T> {
@@ -56,17 +56,17 @@ export function pollWhileIdle<T>(
   }
   const scheduler = options.scheduler ?? asyncScheduler;
 
-  // One subscription to busy$ for the poller's whole life, and one timer per
-  // pause: no operator chain is built per cycle (see exchange.ts for why).
+  // Per cycle: one timer for the pause, and a look at the queue's `state`
+  // when it has one. busy$ is listened to only while a due poll waits for a
+  // busy queue (or always, for a queue without `state`), so an idle device's
+  // cycle builds no operator chain and takes no busy$ emission (see exchange.ts).
   return new Observable<T>((subscriber) => {
     let stopped = false;
-    /** busy$ ended: the queue was disposed or lost its line, so polling ends too. */
-    let gone = false;
-    let idle = false;
     /** A poll should start at the first moment the queue is idle. */
     let due = true;
     let polling: Subscription | undefined;
     let pause: Subscription | undefined;
+    let waiting: Subscription | undefined;
 
     const pollEnded = (): void => {
       polling = undefined;
@@ -80,13 +80,7 @@ export function pollWhileIdle<T>(
       },
       complete: pollEnded,
     };
-    const startIfDue = (): void => {
-      if (!due || stopped) return;
-      if (gone) {
-        subscriber.complete();
-        return;
-      }
-      if (!idle) return;
+    const start = (): void => {
       due = false;
       let source: Observable<T>;
       try {
@@ -98,28 +92,50 @@ export function pollWhileIdle<T>(
       const sub = source.subscribe(observer);
       if (!sub.closed) polling = sub;
     };
+    /** Wait on busy$ until the queue is idle (or ends). */
+    const wait = (): void => {
+      let idleNow = false;
+      const sub = queue.busy$.subscribe({
+        next: (busy) => {
+          if (busy || !due || stopped) return;
+          if (waiting === undefined) {
+            idleNow = true; // replayed during subscribe: start once it returned
+            return;
+          }
+          waiting.unsubscribe();
+          waiting = undefined;
+          start();
+        },
+        error: (e: unknown) => subscriber.error(e),
+        complete: () => {
+          waiting = undefined;
+          if (due && !stopped) subscriber.complete();
+        },
+      });
+      if (idleNow) {
+        sub.unsubscribe();
+        start();
+      } else if (!sub.closed) waiting = sub;
+    };
+    const startIfDue = (): void => {
+      if (!due || stopped) return;
+      const state = queue.state;
+      if (state === 'idle') start();
+      else if (state === 'ended') subscriber.complete();
+      else wait();
+    };
     function pauseOver(): void {
       pause = undefined;
       due = true;
       startIfDue();
     }
 
-    const watching = queue.busy$.subscribe({
-      next: (busy) => {
-        idle = !busy;
-        if (idle) startIfDue();
-      },
-      error: (e: unknown) => subscriber.error(e),
-      complete: () => {
-        gone = true;
-        startIfDue();
-      },
-    });
+    startIfDue();
     return () => {
       stopped = true;
       polling?.unsubscribe();
       pause?.unsubscribe();
-      watching.unsubscribe();
+      waiting?.unsubscribe();
     };
   });
 }

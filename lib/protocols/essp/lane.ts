@@ -18,39 +18,44 @@ export interface Lane {
   readonly waiting: number;
 }
 
+interface Turn {
+  state: 'waiting' | 'running' | 'done';
+  readonly start: () => void;
+}
+
 export function createLane(): Lane {
   let busy = false;
-  const queue: (() => void)[] = [];
+  const queue: Turn[] = [];
 
   const next = (): void => {
-    const start = queue.shift();
-    if (start === undefined) {
+    const turn = queue.shift();
+    if (turn === undefined) {
       busy = false;
       return;
     }
-    start();
+    turn.state = 'running';
+    turn.start();
+  };
+
+  const release = (turn: Turn): void => {
+    const was = turn.state;
+    turn.state = 'done';
+    if (was === 'waiting') {
+      const i = queue.indexOf(turn);
+      if (i >= 0) queue.splice(i, 1);
+    } else if (was === 'running') next();
   };
 
   return {
     acquire(start) {
-      let state: 'waiting' | 'running' | 'done' = 'waiting';
-      const go = (): void => {
-        state = 'running';
-        start();
-      };
-      if (busy) queue.push(go);
+      const turn: Turn = { state: 'waiting', start };
+      if (busy) queue.push(turn);
       else {
         busy = true;
-        go();
+        turn.state = 'running';
+        start();
       }
-      return () => {
-        const was = state;
-        state = 'done';
-        if (was === 'waiting') {
-          const i = queue.indexOf(go);
-          if (i >= 0) queue.splice(i, 1);
-        } else if (was === 'running') next();
-      };
+      return () => release(turn);
     },
     get waiting() {
       return queue.length;

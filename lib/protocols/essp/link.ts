@@ -94,6 +94,13 @@ export function createLinkState(): EsspLinkState {
 class LinkState implements EsspLinkState {
   readonly #addresses: readonly number[];
   readonly #states: readonly AddressState[];
+  /**
+   * Committing twice to the same address gives back the same state, so the
+   * two values a polled address alternates between remember each other: the
+   * steady poll makes no new value at all. A cache only; values stay immutable.
+   */
+  #committedAddress = -1;
+  #committed: LinkState | undefined;
   constructor(addresses: readonly number[], states: readonly AddressState[] = []) {
     this.#addresses = addresses;
     this.#states = states;
@@ -103,7 +110,7 @@ class LinkState implements EsspLinkState {
     const i = this.#addresses.indexOf(address);
     return i < 0 ? FRESH : this.#states[i]!;
   }
-  #set(address: number, value: AddressState): EsspLinkState {
+  #set(address: number, value: AddressState): LinkState {
     const i = this.#addresses.indexOf(address);
     if (i < 0) return new LinkState([...this.#addresses, address], [...this.#states, value]);
     const states = this.#states.slice();
@@ -122,8 +129,14 @@ class LinkState implements EsspLinkState {
     return 'ok';
   }
   commit(address: number): EsspLinkState {
+    if (address === this.#committedAddress && this.#committed !== undefined) return this.#committed;
     const current = this.#get(address);
-    return this.#set(address, addressState(current.next === 1 ? 0 : 1, current.synced));
+    const next = this.#set(address, addressState(current.next === 1 ? 0 : 1, current.synced));
+    this.#committedAddress = address;
+    this.#committed = next;
+    next.#committedAddress = address;
+    next.#committed = this;
+    return next;
   }
   afterSync(address: number): EsspLinkState {
     this.#get(address);

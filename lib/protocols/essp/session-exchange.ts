@@ -12,14 +12,15 @@ import {
   EncryptionRequiredError,
   isCashwireError,
 } from '../../core/errors.js';
-import type { MatchResult } from '../../operators/exchange.js';
+import type { Subscription } from 'rxjs';
+import type { MatchResult, Request } from '../../operators/exchange.js';
 import type { EsspLine, EsspRx } from './bus.js';
 import { type EsspCommandName, type EsspReply as TableReply, decodeReply } from './commands/table.js';
 import type { AnyCommandDef } from './commands/types.js';
 import { type HostEncryptionSession, STEX } from './crypto/index.js';
 import { ESSP_PROTOCOL, encodeFrame } from './framing.js';
 import { explainResponse } from './generic.js';
-import { ESSP_SYNC_SEQ, type SeqFlag } from './link.js';
+import { ESSP_SYNC_SEQ, type EsspRequestTag } from './link.js';
 import type { EsspCommandReply, SessionContext } from './session-types.js';
 
 export const SYNC_CODE = 0x11;
@@ -46,25 +47,163 @@ export interface ReplySink {
   complete(): void;
 }
 
+/** A command started on the wire; `stop()` abandons it if it is still running. */
+export interface Running {
+  stop(): void;
+}
+
 /**
- * Start one command now; returns its teardown (abandons it if still running).
- * Not an Observable: the session calls it from inside its own, and one layer
- * per command is enough (see operators/exchange.ts for why layers count).
+ * Start one command now. Not an Observable: the session calls it from inside
+ * its own, and one layer per command is enough (see operators/exchange.ts for
+ * why layers count on the poll path).
  */
-export type Exchange = (
-  row: AnyCommandDef,
-  data: Uint8Array,
-  encrypt: boolean,
-  sink: ReplySink,
-) => () => void;
+export type Exchange = (row: AnyCommandDef, data: Uint8Array, encrypt: boolean, sink: ReplySink) => Running;
+
+const STOPPED: Running = { stop: () => undefined };
 
 export function createExchange(deps: ExchangeDeps): Exchange {
-  const { line, address } = deps;
+  return (row, data, encrypt, sink) => {
+    let command: Command;
+    try {
+      command = new Command(deps, row, data, encrypt, sink);
+    } catch (e) {
+      sink.error(e);
+      return STOPPED;
+    }
+    command.start();
+    return command;
+  };
+}
 
-  const diagnose = (kind: Diagnostic['kind'], message: string, rx: EsspRx, info: object): void =>
+/**
+ * One command: its request for the shared queue (bytes built once, `match`
+ * judging every frame) and the observer of that request. One object with its
+ * methods on the prototype, since a poll makes one of these a few times a
+ * second for the life of the device.
+ */
+class Command implements Request<EsspRx, AnyReply>, Running {
+  readonly label: string;
+  readonly bytes: Uint8Array;
+  readonly timeoutMs?: number;
+  readonly #deps: ExchangeDeps;
+  readonly #row: AnyCommandDef;
+  readonly #tag: EsspRequestTag;
+  readonly #cipher: HostEncryptionSession | undefined;
+  readonly #showPlain: boolean;
+  readonly #ctx: SessionContext;
+  readonly #sink: ReplySink;
+  readonly #release: () => void;
+  #sent: Subscription | undefined;
+
+  /** Builds the frame; throws (nothing written) when it cannot be built. */
+  constructor(deps: ExchangeDeps, row: AnyCommandDef, data: Uint8Array, encrypt: boolean, sink: ReplySink) {
+    const { line, address } = deps;
+    const name = row.name;
+    const crypto = deps.crypto();
+    if (encrypt && crypto === undefined) throw new EncryptionRequiredError(name);
+    const cipher = encrypt ? crypto : undefined;
+    const seq = row.code === SYNC_CODE ? ESSP_SYNC_SEQ : line.link.nextSeq(address);
+    this.label = name;
+    this.bytes = encodeFrame({ address, seq, data: cipher ? cipher.wrapCommand(data) : data });
+    if (row.timeoutMs !== undefined) this.timeoutMs = row.timeoutMs;
+    this.#deps = deps;
+    this.#row = row;
+    this.#tag = { address, seq };
+    this.#cipher = cipher;
+    this.#showPlain = cipher !== undefined && deps.traceDecrypted;
+    this.#ctx = deps.context();
+    this.#sink = sink;
+    this.#release = line.describeTx(
+      this.bytes,
+      this.#showPlain ? { address, name, plain: data } : { address, name },
+    );
+  }
+
+  start(): void {
+    this.#sent = this.#deps.line.queue.send(this).subscribe(this);
+  }
+
+  stop(): void {
+    this.#sent?.unsubscribe();
+    this.#release();
+  }
+
+  // ------------------------------------------------ the request's outcome
+  next(reply: AnyReply): void {
+    this.#sink.next(reply);
+  }
+
+  error(e: unknown): void {
+    // Executed or not, nobody knows: the next command starts with SYNC.
+    const line = this.#deps.line;
+    if (e instanceof CommandTimeoutError) line.link = line.link.lost(this.#deps.address);
+    this.#release();
+    this.#sink.error(e);
+  }
+
+  complete(): void {
+    this.#release();
+    this.#sink.complete();
+  }
+
+  // ------------------------------------------------ judging the frames
+  match(rx: EsspRx): MatchResult<AnyReply> {
+    const { line, address } = this.#deps;
+    const name = this.label;
+    const f = rx.frame;
+    const verdict = line.link.acceptReply(this.#tag, f);
+    if (verdict !== 'ok') {
+      line.traceRx(rx, { address: f.address, note: `${verdict} reply ignored` });
+      this.#diagnose('stale-reply', `Ignored a ${verdict} reply while waiting for ${name}.`, rx, {
+        command: name,
+        expectedSeq: this.#tag.seq,
+        replyAddress: f.address,
+        replySeq: f.seq,
+      });
+      return IGNORE;
+    }
+    let body = f.data;
+    if (body[0] === STEX) {
+      const result = this.#cipher?.unwrapReply(body);
+      if (result === undefined || !result.ok) {
+        const why = result === undefined ? 'no key for an encrypted reply' : result.error.message;
+        line.traceRx(rx, { address, name, note: 'decrypt failed' });
+        this.#diagnose('decrypt', `Reply to ${name} did not decrypt: ${why}`, rx, { command: name });
+        return { kind: 'retry', reason: 'decrypt' };
+      }
+      body = result.data;
+    }
+    // A valid reply for this flag: the device executed the command.
+    line.link = this.#row.code === SYNC_CODE ? line.link.afterSync(address) : line.link.commit(address);
+    let reply: TableReply;
+    try {
+      reply = decodeReply(name as EsspCommandName, body, this.#ctx);
+    } catch (e) {
+      line.traceRx(rx, { address, name, note: 'undecodable reply' });
+      const error = isCashwireError(e) ? e : new DecodeError(String(e), { command: name });
+      return { kind: 'fail', error };
+    }
+    if (line.tracing) {
+      const note = reply.error ? `${reply.status} ${reply.error.name}` : reply.status;
+      line.traceRx(
+        rx,
+        this.#showPlain && body !== f.data ? { address, name, note, plain: body } : { address, name, note },
+      );
+    }
+    if (reply.status === 'OK') {
+      return { kind: 'accept', value: { command: name, status: 'OK', info: reply.info } as AnyReply };
+    }
+    if (reply.status === 'KEY_NOT_SET') this.#deps.keyNotSet(name);
+    return { kind: 'fail', error: this.#refused(reply) };
+  }
+
+  #diagnose(kind: Diagnostic['kind'], message: string, rx: EsspRx, info: object): void {
+    const { line, address } = this.#deps;
     line.diagnose({ kind, protocol: ESSP_PROTOCOL, message, hex: toHex(rx.raw), info: { address, ...info } });
+  }
 
-  const deviceError = (row: AnyCommandDef, reply: TableReply): DeviceError => {
+  #refused(reply: TableReply): DeviceError {
+    const row = this.#row;
     const advice = explainResponse(reply.code, row.errors);
     const detail = reply.error ? ` (${reply.error.name})` : '';
     return new DeviceError(
@@ -72,109 +211,11 @@ export function createExchange(deps: ExchangeDeps): Exchange {
       reply.status,
       `${row.name} was refused: ${reply.status}${detail}. ${advice}`,
       {
-        address,
+        address: this.#deps.address,
         generic: reply.code,
         advice,
         ...(reply.error && { error: reply.error.name, errorCode: reply.error.code }),
       },
     );
-  };
-
-  /** One command on the wire: build bytes once, hand them to the shared queue, judge every frame. */
-  return (row: AnyCommandDef, data: Uint8Array, encrypt: boolean, sink: ReplySink): (() => void) => {
-    const name = row.name;
-    let release: () => void;
-    let wire: Uint8Array;
-    let seq: SeqFlag;
-    let cipher: HostEncryptionSession | undefined;
-    let showPlain: boolean;
-    try {
-      const isSync = row.code === SYNC_CODE;
-      const crypto = deps.crypto();
-      if (encrypt && crypto === undefined) throw new EncryptionRequiredError(name);
-      cipher = encrypt ? crypto : undefined;
-      seq = isSync ? ESSP_SYNC_SEQ : line.link.nextSeq(address);
-      wire = encodeFrame({ address, seq, data: cipher ? cipher.wrapCommand(data) : data });
-      showPlain = cipher !== undefined && deps.traceDecrypted;
-      release = line.describeTx(wire, showPlain ? { address, name, plain: data } : { address, name });
-    } catch (e) {
-      sink.error(e);
-      return noop;
-    }
-    const isSync = row.code === SYNC_CODE;
-    const ctx = deps.context();
-    const tag = { address, seq };
-
-    const match = (rx: EsspRx): MatchResult<AnyReply> => {
-      const f = rx.frame;
-      const verdict = line.link.acceptReply(tag, f);
-      if (verdict !== 'ok') {
-        line.traceRx(rx, { address: f.address, note: `${verdict} reply ignored` });
-        diagnose('stale-reply', `Ignored a ${verdict} reply while waiting for ${name}.`, rx, {
-          command: name,
-          expectedSeq: seq,
-          replyAddress: f.address,
-          replySeq: f.seq,
-        });
-        return IGNORE;
-      }
-      let body = f.data;
-      if (body[0] === STEX) {
-        const result = cipher?.unwrapReply(body);
-        if (result === undefined || !result.ok) {
-          const why = result === undefined ? 'no key for an encrypted reply' : result.error.message;
-          line.traceRx(rx, { address, name, note: 'decrypt failed' });
-          diagnose('decrypt', `Reply to ${name} did not decrypt: ${why}`, rx, { command: name });
-          return { kind: 'retry', reason: 'decrypt' };
-        }
-        body = result.data;
-      }
-      // A valid reply for this flag: the device executed the command.
-      line.link = isSync ? line.link.afterSync(address) : line.link.commit(address);
-      let reply: TableReply;
-      try {
-        reply = decodeReply(name as EsspCommandName, body, ctx);
-      } catch (e) {
-        line.traceRx(rx, { address, name, note: 'undecodable reply' });
-        const error = isCashwireError(e) ? e : new DecodeError(String(e), { command: name });
-        return { kind: 'fail', error };
-      }
-      if (line.tracing) {
-        const note = reply.error ? `${reply.status} ${reply.error.name}` : reply.status;
-        line.traceRx(
-          rx,
-          showPlain && body !== f.data ? { address, name, note, plain: body } : { address, name, note },
-        );
-      }
-      if (reply.status === 'OK') {
-        return { kind: 'accept', value: { command: name, status: 'OK', info: reply.info } as AnyReply };
-      }
-      if (reply.status === 'KEY_NOT_SET') deps.keyNotSet(name);
-      return { kind: 'fail', error: deviceError(row, reply) };
-    };
-
-    const request =
-      row.timeoutMs === undefined
-        ? { label: name, bytes: wire, match }
-        : { label: name, bytes: wire, match, timeoutMs: row.timeoutMs };
-    const sent = line.queue.send(request).subscribe({
-      next: (value) => sink.next(value),
-      error: (e: unknown) => {
-        // Executed or not, nobody knows: the next command starts with SYNC.
-        if (e instanceof CommandTimeoutError) line.link = line.link.lost(address);
-        release();
-        sink.error(e);
-      },
-      complete: () => {
-        release();
-        sink.complete();
-      },
-    });
-    return () => {
-      sent.unsubscribe();
-      release();
-    };
-  };
+  }
 }
-
-const noop = (): void => undefined;

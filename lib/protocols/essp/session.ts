@@ -17,7 +17,7 @@
  *   the first command ever sent to an address.
  * - SYNC and the three key-exchange commands always go in clear.
  */
-import { Observable, concat, defer, ignoreElements, map } from 'rxjs';
+import { Observable, type Subscriber, concat, defer, ignoreElements, map } from 'rxjs';
 import { DisposedError, EncryptionRequiredError, UnsupportedCommandError } from '../../core/errors.js';
 import type { Transport } from '../../transport/transport.js';
 import { type EsspBusCore, type EsspBusOptions, assertAddressFree, createBusCore } from './bus.js';
@@ -37,7 +37,7 @@ import {
 } from './crypto/index.js';
 import { assertEsspAddress } from './framing.js';
 import { createLane } from './lane.js';
-import { type ReplySink, SYNC_CODE, createExchange } from './session-exchange.js';
+import { type Running, SYNC_CODE, createExchange } from './session-exchange.js';
 import type {
   EsspBus,
   EsspCommandReply,
@@ -56,6 +56,8 @@ export type {
   SendOptions,
   SessionContext,
 } from './session-types.js';
+
+const NO_OPTIONS: SendOptions = {};
 
 /** Commands that never travel encrypted: SYNC and the key exchange itself. */
 const ALWAYS_PLAIN: ReadonlySet<number> = new Set([0x11, 0x4a, 0x4b, 0x4c]);
@@ -82,6 +84,12 @@ export function createEsspBus(transport: Transport, options: EsspBusOptions = {}
 
 type AnyReply = EsspCommandReply;
 
+/** A command sent through the session: who waits for it, and its exchange once started. */
+interface InFlight {
+  readonly subscriber: Subscriber<AnyReply>;
+  running: Running | undefined;
+}
+
 function openSession(
   bus: EsspBusCore,
   address: number,
@@ -92,7 +100,8 @@ function openSession(
   const random = options.random ?? cryptoRandom;
   const fixedKey = parseFixedKey(options.fixedKey ?? DEFAULT_FIXED_KEY);
   const lane = createLane();
-  const live = new Set<(e: unknown) => void>();
+  /** Commands sent and not yet ended: dispose errors them. */
+  const live = new Set<InFlight>();
   let crypto: HostEncryptionSession | undefined;
   let context: SessionContext = DEFAULT_CONTEXT;
   let disposed = false;
@@ -120,7 +129,11 @@ function openSession(
     return encrypt;
   };
 
-  const sendAny = (name: string, args: unknown, sendOptions: SendOptions = {}): Observable<AnyReply> =>
+  const sendAny = (
+    name: string,
+    args: unknown,
+    sendOptions: SendOptions = NO_OPTIONS,
+  ): Observable<AnyReply> =>
     new Observable<AnyReply>((subscriber) => {
       if (disposed) {
         subscriber.error(new DisposedError(`eSSP session 0x${address.toString(16)}`));
@@ -141,47 +154,42 @@ function openSession(
         subscriber.error(e);
         return undefined;
       }
-      let inner: (() => void) | undefined;
-      const kill = (e: unknown): void => {
-        inner?.();
-        subscriber.error(e);
-      };
-      live.add(kill);
-      // Deliver before freeing the lane: a follow-up command sent from the
-      // callback queues behind nothing else of ours.
-      const sink: ReplySink = {
-        next: (value) => subscriber.next(value),
-        error: (e) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      };
-      const release = lane.acquire(() => {
-        let encrypt: boolean;
-        try {
-          // Checked again: the key may have gone while this command waited.
-          encrypt = checkEncryption(row, sendOptions);
-        } catch (e) {
-          subscriber.error(e);
-          return;
-        }
-        if (line.link.isSynced(address) || row.code === SYNC_CODE) {
-          inner = exchange(row, data, encrypt, sink);
-          return;
-        }
-        // Out of step (first command, or one that gave up): SYNC first, then the command.
-        inner = exchange(lookupCommand('SYNC'), Uint8Array.of(SYNC_CODE), false, {
-          next: () => undefined,
-          error: (e) => subscriber.error(e),
-          complete: () => {
-            inner = exchange(row, data, encrypt, sink);
-          },
-        });
-      });
+      const entry: InFlight = { subscriber, running: undefined };
+      live.add(entry);
+      const release = lane.acquire(() => start(entry, row, data, sendOptions));
       return () => {
-        live.delete(kill);
-        inner?.();
+        live.delete(entry);
+        entry.running?.stop();
         release();
       };
     });
+
+  /** The command's turn has come (the lane is free): its bytes are built now. */
+  const start = (entry: InFlight, row: AnyCommandDef, data: Uint8Array, sendOptions: SendOptions): void => {
+    const { subscriber } = entry;
+    let encrypt: boolean;
+    try {
+      // Checked again: the key may have gone while this command waited.
+      encrypt = checkEncryption(row, sendOptions);
+    } catch (e) {
+      subscriber.error(e);
+      return;
+    }
+    // The subscriber takes the reply before the lane frees: a follow-up
+    // command sent from its callback queues behind nothing else of ours.
+    if (line.link.isSynced(address) || row.code === SYNC_CODE) {
+      entry.running = exchange(row, data, encrypt, subscriber);
+      return;
+    }
+    // Out of step (first command, or one that gave up): SYNC first, then the command.
+    entry.running = exchange(lookupCommand('SYNC'), Uint8Array.of(SYNC_CODE), false, {
+      next: () => undefined,
+      error: (e) => subscriber.error(e),
+      complete: () => {
+        entry.running = exchange(row, data, encrypt, subscriber);
+      },
+    });
+  };
 
   const session: EsspSession = {
     address,
@@ -221,7 +229,10 @@ function openSession(
       if (disposed) return;
       disposed = true;
       const error = new DisposedError(`eSSP session 0x${address.toString(16)}`);
-      for (const kill of [...live]) kill(error);
+      for (const entry of [...live]) {
+        entry.running?.stop();
+        entry.subscriber.error(error);
+      }
       live.clear();
       clearKey();
       fixedKey.wipe();

@@ -234,8 +234,9 @@ export function createEsspDevice(target: EsspDeviceTarget, options: EsspDeviceOp
     });
     const signals = recover.subscribe((r) => subscriber.error(r));
     // The queue ends when its transport errors or closes; an idle poller would not notice.
+    const queue = line.bus().queue;
     signals.add(
-      line.bus().queue.busy$.subscribe({
+      (queue.ended$ ?? queue.busy$).subscribe({
         complete: () => subscriber.error(new TransportError('The eSSP line was lost or closed.')),
       }),
     );
