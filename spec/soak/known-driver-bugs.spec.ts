@@ -1,45 +1,15 @@
 /**
  * Driver bugs the per-item soak found and that are not fixed yet. Each test
  * states what a correct driver does; it is skipped until the fix lands (then
- * remove `.skip`). The count-based soak hid the first one: the silent losses
- * were absorbed into "lost at power cycle".
+ * remove `.skip`). The ccTalk coin-id loss found the same way is fixed; its
+ * tests live in spec/protocols/cctalk/coin-id-recovery.spec.ts.
  */
 import { expect } from 'chai';
 import { runSoak } from '../../bench/soak/run.js';
-import { createCcTalkCoinAcceptor } from '../../lib/protocols/cctalk/coin-acceptor.js';
 import { createEsspParser } from '../../lib/protocols/essp/parser.js';
-import { createHarness } from '../protocols/cctalk/harness.js';
 
 describe('known driver bugs found by the per-item soak', function () {
   this.timeout(20_000);
-
-  // REQUEST_COIN_ID (184) failing at connect makes the position '......' (not programmed), but the
-  // unit still accepts that coin: only a 'decode' error says so, no credit and no events-lost.
-  it.skip('ccTalk coin acceptor: a coin id read lost at connect must not turn every later coin of that position into a silent loss', () => {
-    const h = createHarness();
-    // Position 7 (EU100A, 1 EUR) does not answer its id read while the driver connects.
-    const remove = h.sim.override((c) =>
-      c.header === 184 && c.data[0] === 7 ? { kind: 'silent' } : undefined,
-    );
-    const acceptor = createCcTalkCoinAcceptor(h.bus, { scheduler: h.scheduler });
-    const { events } = h.collect(acceptor);
-    h.at(4_000, remove);
-    for (let i = 0; i < 3; i++) h.at(6_000 + i * 1_000, () => h.sim.insertCoin(7));
-    h.runUntil(15_000);
-    acceptor.dispose();
-    expect(h.sim.stats.accepted, 'coins the unit took').to.equal(3);
-    const credited = events.filter((e) => e.type === 'credit').length;
-    const reported = events.reduce((n, e) => n + (e.type === 'events-lost' ? e.count : 0), 0);
-    // Either the id is read again and the coins are credited, or the position is inhibited
-    // (the unit then rejects them); a coin taken in must never be left uncounted.
-    expect(credited + reported, 'credited or reported lost').to.equal(h.sim.stats.accepted);
-  });
-
-  it.skip('ccTalk soak, seed 2, 5 000 coins: nothing lost (today 603 coins of 1 EUR are taken and never credited)', () => {
-    const r = runSoak({ protocol: 'cctalk', count: 5000, seed: 2 });
-    expect(r.lost, r.problems.join('\n')).to.equal(0);
-    expect(r.doubled).to.equal(0);
-  });
 
   // A note stacked while the replies around it were damaged on the line: no Stacked edge ever
   // reached the driver, the unit did not restart, and nothing says a note may be missing.

@@ -13,6 +13,12 @@
  * counter is confirmed by a second identical read first); a restart
  * (counter back to 0) re-applies inhibits and master enable without
  * crediting anything again.
+ *
+ * A coin id that cannot be read (see coin-table.ts) leaves its position's
+ * value unknown, never empty: the position is kept inhibited until the id is
+ * read (retried with back-off while polling), and a coin that arrives there
+ * anyway has its id read again before it is credited. If that fails too, the
+ * coin is reported as `events-lost` with a diagnostic, never dropped silently.
  */
 import {
   EMPTY,
@@ -36,7 +42,8 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import { type Money, money } from '../../core/money.js';
 import { pollWhileIdle } from '../../operators/poller.js';
 import type { CcTalkBus } from './bus.js';
-import { type IdOptions, parseCoinId } from './coin-id.js';
+import type { IdOptions } from './coin-id.js';
+import { type CoinIdRead, type CoinSlot, coinSlot, readCoinId, unreadMask } from './coin-table.js';
 import { type CcTalkDevice, checkDeviceAddress, checkOption, createDeviceCore } from './device-base.js';
 import { type CoinEvent, type EventBuffer, type SelfCheckResult, decodeCvf } from './events.js';
 import { normalizeCoinEvent, rawCoinEvent } from './normalize.js';
@@ -51,6 +58,11 @@ export const COIN_ACCEPTOR_LIMITS = {
 /** Polls between two master inhibit checks while the event counter is 0. */
 export const ZERO_COUNTER_CHECK_EVERY = 10;
 
+/** Back-off between background reads of a coin id that could not be read, ms: doubles from `first` to `max`. */
+export const COIN_ID_RETRY_MS = { first: 1000, max: 60_000 } as const;
+
+export type { CoinSlot } from './coin-table.js';
+
 export interface CcTalkCoinAcceptorOptions extends IdOptions {
   /** Default 2. */
   readonly address?: number;
@@ -62,20 +74,17 @@ export interface CcTalkCoinAcceptorOptions extends IdOptions {
   readonly enabled?: boolean;
   /** Currency for CVF devices (option flag bit 0), whose credits carry values instead of positions. */
   readonly cvfCurrency?: string;
+  /**
+   * Keep a position whose coin id could not be read inhibited until it is
+   * read, so the unit returns those coins instead of taking coins of unknown
+   * value. Default true. Not applied to CVF devices (their credits carry the value).
+   */
+  readonly inhibitUnreadPositions?: boolean;
   readonly scheduler?: SchedulerLike;
 }
 
-/** One coin position as the acceptor reported it (184). */
-export interface CoinSlot {
-  readonly position: number;
-  readonly id: string;
-  /** Value, for a known coin id. */
-  readonly money?: Money;
-  readonly token?: boolean;
-}
-
 export interface CcTalkCoinAcceptor extends CcTalkDevice {
-  /** Replays the coin table read at connect (and after a restart). */
+  /** Replays the coin table read at connect, and again each time an unread id is read. */
   readonly coins$: Observable<readonly CoinSlot[]>;
   /** The poll interval in use (replays), ms. */
   readonly pollIntervalMs$: Observable<number>;
@@ -83,7 +92,10 @@ export interface CcTalkCoinAcceptor extends CcTalkDevice {
   enable(): Observable<void>;
   /** Master inhibit on: reject every coin. */
   disable(): Observable<void>;
-  /** Set which positions are accepted. Throws nothing: errors on subscribe, nothing written for a bad mask. */
+  /**
+   * Set which positions are accepted. Throws nothing: errors on subscribe, nothing written for a bad mask.
+   * Positions whose coin id is unread stay inhibited at the unit until it is read (`inhibitUnreadPositions`).
+   */
   setInhibits(mask: number): Observable<void>;
   getInhibits(): Observable<number>;
   getSorterPaths(position: number): Observable<readonly number[]>;
@@ -113,44 +125,124 @@ export function createCcTalkCoinAcceptor(
   const fixedInterval = checkOption('pollIntervalMs', options.pollIntervalMs, min, max);
   let mask = checkMask(options.inhibitMask ?? 0xffff);
   let accepting = options.enabled ?? true;
+  const guardUnread = options.inhibitUnreadPositions ?? true;
+  const idOptions: IdOptions = options.currencyOf ? { currencyOf: options.currencyOf } : {};
   const core = createDeviceCore(bus, address, options.scheduler);
   const { ref } = core;
   const coins = new ReplaySubject<readonly CoinSlot[]>(1);
   const interval = new ReplaySubject<number>(1);
   let table: readonly CoinSlot[] = [];
   let cvf = false;
+  /** The inhibit mask the unit last acknowledged; undefined until connect has applied one. */
+  let applied: number | undefined;
+  /** Background reads of unread coin ids: when the next may go out, and the pause after it if it fails. */
+  let retryAt = 0;
+  let retryMs: number = COIN_ID_RETRY_MS.first;
 
-  const slotOf = (position: number, id: string): CoinSlot => {
-    const parsed = parseCoinId(id, options);
-    if (parsed.kind === 'coin') return { position, id, money: money(parsed.amount, parsed.currency) };
-    if (parsed.kind === 'token') return { position, id, token: true };
-    return { position, id };
+  /** The mask the unit gets: the user's, without positions whose value is unknown. */
+  const unitMask = (m: number): number => (guardUnread && !cvf ? m & ~unreadMask(table) : m);
+
+  /** Take a fresh read of a position that was unread; true when it now has an id. */
+  const learn = (position: number, read: CoinIdRead): boolean => {
+    if (read.kind !== 'id') return false;
+    const slot = coinSlot(position, read, idOptions);
+    table = table.map((s) => (s.position === position ? slot : s));
+    coins.next(table);
+    core.raw('coin-id', { position, id: read.id });
+    return true;
   };
 
   const readCoins$ = range(1, COIN_ACCEPTOR_LIMITS.positions).pipe(
     concatMap((position) =>
-      bus.request(address, 'REQUEST_COIN_ID', { position }).pipe(
-        map((id) => slotOf(position, id)),
-        // A position the device does not answer for is simply not programmed.
-        catchError(() => of(slotOf(position, '......'))),
+      readCoinId(bus, address, position, idOptions).pipe(
+        tap((read) => {
+          if (read.kind !== 'unread') return;
+          core.errors.next({
+            kind: 'decode',
+            protocol: 'cctalk',
+            message:
+              `Coin acceptor at address ${address}: the coin id of position ${position} could not be read ` +
+              `(${read.reason}); its value is unknown, not empty. ` +
+              (guardUnread && !cvf ? 'The position stays inhibited until it is read; ' : '') +
+              'reading it again while polling.',
+            info: { address, position, reason: read.reason },
+          });
+        }),
+        map((read) => coinSlot(position, read, idOptions)),
       ),
     ),
     toArray(),
     tap((slots) => {
       table = slots;
       coins.next(slots);
+      retryMs = COIN_ID_RETRY_MS.first;
+      retryAt = core.scheduler.now() + retryMs;
     }),
   );
 
-  const apply$ = defer(() =>
-    concat(
-      bus.request(address, 'MODIFY_INHIBIT_STATUS', { mask }),
+  const apply$ = defer(() => {
+    const m = unitMask(mask);
+    return concat(
+      bus.request(address, 'MODIFY_INHIBIT_STATUS', { mask: m }).pipe(tap(() => (applied = m))),
       bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting }),
-    ),
-  ).pipe(
+    );
+  }).pipe(
     ignoreElements(),
     tap({ complete: () => core.setState({ status: accepting ? 'enabled' : 'disabled' }) }),
   );
+
+  /** Send the inhibit mask again when the set of unread positions changed since it was applied. */
+  const syncMask$ = defer(() => {
+    const m = unitMask(mask);
+    if (applied === undefined || applied === m) return EMPTY;
+    return bus.request(address, 'MODIFY_INHIBIT_STATUS', { mask: m }).pipe(
+      tap(() => (applied = m)),
+      ignoreElements(),
+    );
+  });
+
+  /**
+   * One background read of the first unread id, with back-off while it fails. A probe stops
+   * at its first failed request: the unit self-inhibits when 229 is not read for ~1 s.
+   */
+  const retryIds$ = defer(() => {
+    const slot = cvf ? undefined : table.find((s) => s.unread);
+    if (slot === undefined || core.scheduler.now() < retryAt) return EMPTY;
+    return readCoinId(bus, address, slot.position, { ...idOptions, stopOnFailure: true }).pipe(
+      tap((read) => {
+        if (learn(slot.position, read)) return;
+        retryMs = Math.min(COIN_ID_RETRY_MS.max, retryMs * 2);
+        retryAt = core.scheduler.now() + retryMs;
+      }),
+      ignoreElements(),
+    );
+  });
+
+  /**
+   * Act on a confirmed buffer. A new credit at a position whose id is unread has that id read
+   * again first (fully, it is money), so it is credited with its value in the same pass.
+   */
+  const ingest$ = (buffer: EventBuffer<CoinEvent>): Observable<never> =>
+    defer(() => {
+      const unread = new Set<number>();
+      if (!cvf) {
+        for (const e of reader.pending(buffer)) {
+          if (e.kind === 'credit' && table[e.position - 1]?.unread) unread.add(e.position);
+        }
+      }
+      return concat(
+        ...[...unread].map((p) =>
+          readCoinId(bus, address, p, idOptions).pipe(
+            tap((read) => learn(p, read)),
+            ignoreElements(),
+          ),
+        ),
+        defer(() => {
+          reader.read(buffer);
+          return EMPTY;
+        }),
+      );
+    });
 
   const priority$ = bus.request(address, 'REQUEST_POLLING_PRIORITY').pipe(
     map((p) => p.intervalMs),
@@ -174,32 +266,44 @@ export function createCcTalkCoinAcceptor(
     readCoins$,
     // The baseline is read while the acceptor is still inhibited: a coin taken after
     // acceptance is switched on is then always newer than the baseline, never folded into it.
-    defer(() =>
-      read$().pipe(
-        tap((buffer) => reader.read(buffer)),
-        ignoreElements(),
-      ),
-    ),
+    defer(() => read$().pipe(concatMap(ingest$))),
     apply$,
   );
 
-  const credit = (e: Extract<CoinEvent, { kind: 'credit' }>): void => {
+  /** A coin the unit took whose value cannot be known: counted as lost, never dropped silently. */
+  const unvalued = (position: number, counter: number): void => {
+    core.events.next({ type: 'events-lost', device: ref, count: 1 });
+    core.errors.next({
+      kind: 'events-lost',
+      protocol: 'cctalk',
+      message:
+        `Coin acceptor at address ${address}: a coin was accepted at position ${position} (event ${counter}) ` +
+        "but that position's coin id could not be read, even when read again for this coin: its value is " +
+        "unknown and it is not credited. Count it by hand (raw 'coin-credit' event) and check the acceptor.",
+      info: { address, position, counter },
+    });
+  };
+
+  const credit = (e: Extract<CoinEvent, { kind: 'credit' }>, counter: number): void => {
     let value: Money | undefined;
+    const slot = table[e.position - 1];
     if (cvf) {
       const v = decodeCvf(e.position);
       const currency = options.cvfCurrency ?? table.find((s) => s.money)?.money?.currency;
       if (typeof v === 'number' && currency) value = money(v, currency);
     } else {
-      value = table[e.position - 1]?.money;
+      value = slot?.money;
     }
     if (value) {
       core.events.next({ type: 'credit', device: ref, money: value, kind: 'coin', channel: e.position });
+    } else if (!cvf && slot?.unread) {
+      unvalued(e.position, counter);
     } else {
       // A token or an unprogrammed position: accepted, but no money value to count.
       core.errors.next({
         kind: 'decode',
         protocol: 'cctalk',
-        message: `Coin accepted at position ${e.position} has no known value (id '${table[e.position - 1]?.id ?? '?'}').`,
+        message: `Coin accepted at position ${e.position} has no known value (id '${slot?.id ?? '?'}').`,
         info: { address, position: e.position },
       });
     }
@@ -211,7 +315,7 @@ export function createCcTalkCoinAcceptor(
     (e, counter) => {
       const raw = rawCoinEvent(e, counter);
       core.raw(raw.name, raw.data);
-      if (e.kind === 'credit') credit(e);
+      if (e.kind === 'credit') credit(e, counter);
       else {
         const normalized = normalizeCoinEvent(ref, e);
         if (normalized) core.events.next(normalized);
@@ -237,15 +341,13 @@ export function createCcTalkCoinAcceptor(
     reader.confirmed(() => bus.request(address, 'READ_BUFFERED_CREDIT_OR_ERROR_CODES'));
   const poll = (): Observable<unknown> =>
     read$().pipe(
-      tap((buffer) => {
+      concatMap((buffer) => {
         const s = core.state.value.status;
         if (s === 'recovering') core.setState({ status: accepting ? 'enabled' : 'disabled' });
-        reader.read(buffer);
-      }),
-      concatMap((buffer) => {
+        let master: Observable<unknown> = EMPTY;
         if (buffer.counter !== 0 || !accepting) zeroPolls = 0;
-        else if (++zeroPolls % ZERO_COUNTER_CHECK_EVERY === 0) return checkMaster$;
-        return EMPTY;
+        else if (++zeroPolls % ZERO_COUNTER_CHECK_EVERY === 0) master = checkMaster$;
+        return concat(ingest$(buffer), master, retryIds$, syncMask$);
       }),
     );
 
@@ -291,7 +393,15 @@ export function createCcTalkCoinAcceptor(
     setInhibits: (next) =>
       defer(() => {
         const m = checkMask(next);
-        return ack(bus.request(address, 'MODIFY_INHIBIT_STATUS', { mask: m }).pipe(tap(() => (mask = m))));
+        const sent = unitMask(m);
+        return ack(
+          bus.request(address, 'MODIFY_INHIBIT_STATUS', { mask: sent }).pipe(
+            tap(() => {
+              mask = m;
+              applied = sent;
+            }),
+          ),
+        );
       }),
     getInhibits: () => bus.request(address, 'REQUEST_INHIBIT_STATUS'),
     getSorterPaths: (position) => bus.request(address, 'REQUEST_SORTER_PATHS', { position }),

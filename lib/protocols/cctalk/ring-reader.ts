@@ -19,6 +19,12 @@ import type { DeviceCore } from './device-base.js';
 export interface RingReader<E> {
   /** Feed one buffer read; calls `onEvent` for each new result, oldest first. */
   read(buffer: EventBuffer<E>): void;
+  /**
+   * The events `read(buffer)` would report now, oldest first, without reading
+   * it: lets a device prepare what it needs (a coin id to read again) before
+   * acting on the buffer.
+   */
+  pending(buffer: EventBuffer<E>): readonly E[];
   /** Forget the reference counter (the next read is a new baseline). */
   rebase(): void;
   /**
@@ -77,6 +83,8 @@ export function createRingReader<E>(
         }
       }
     },
+    pending: (buffer) =>
+      updateCreditRing(tracker, buffer).outputs.flatMap((out) => (out.type === 'event' ? [out.event] : [])),
     rebase: () => {
       tracker = createCreditRingTracker();
     },

@@ -1,0 +1,115 @@
+/**
+ * Reading a coin acceptor's coin table (184, one request per position) so
+ * that a read that failed is never taken for a position that is empty.
+ *
+ * "Not programmed" is an answer: the device sends `......` (some send six
+ * NULs or spaces). No reply, a NAK, or a reply that does not decode is not
+ * an answer: the position may well hold a coin the unit accepts, so its value
+ * is *unknown* (`unread`), and the acceptor driver reads it again later and
+ * when a coin arrives there.
+ *
+ * A well-formed answer (a coin, a token, or blank) is taken at once. One
+ * that is not is read again until two answers agree: the 8-bit checksum lets
+ * about one damaged reply in 256 through, and a damaged id mostly no longer
+ * parses (a unit that really holds an id this library cannot value still
+ * answers it the same way twice). A lost line or a disposed bus is not a
+ * failed read: it fails the request so the device's connect starts over.
+ */
+import { type Observable, catchError, concatMap, defer, map, of, throwError } from 'rxjs';
+import { DisposedError, TransportError } from '../../core/errors.js';
+import { type Money, money } from '../../core/money.js';
+import type { CcTalkBus } from './bus.js';
+import { type IdOptions, parseCoinId } from './coin-id.js';
+
+/** Most 184 requests for one position before its id counts as unreadable (each request has the bus's own resends). */
+export const COIN_ID_READS = 3;
+
+/** One coin position as the acceptor reported it (184). */
+export interface CoinSlot {
+  readonly position: number;
+  /** The id as the device sent it; '' when it could not be read. */
+  readonly id: string;
+  /** Value, for a known coin id. */
+  readonly money?: Money;
+  readonly token?: boolean;
+  /**
+   * The id could not be read (no reply, NAK, damaged replies): the value of
+   * this position is unknown, not empty. The driver keeps trying to read it.
+   */
+  readonly unread?: true;
+}
+
+export type CoinIdRead =
+  /** A well-formed answer, or two that agreed. */
+  | { readonly kind: 'id'; readonly id: string }
+  /** No usable answer within the reads allowed; `reason` says what went wrong last. */
+  | { readonly kind: 'unread'; readonly reason: string };
+
+export interface CoinIdReadOptions extends IdOptions {
+  /** Most requests, default {@link COIN_ID_READS}. */
+  readonly reads?: number;
+  /** Give up at the first failed request (a background probe that must not hold up polling). */
+  readonly stopOnFailure?: boolean;
+}
+
+const isLineError = (e: unknown): boolean => e instanceof TransportError || e instanceof DisposedError;
+const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** `......`, or the six NULs or spaces some devices send for an empty position. */
+const BLANK_ID = /^[.\0 ]{6}$/;
+
+/** An answer a unit would give: blank, a coin, or a token (not a damaged or unknown id). */
+function wellFormed(id: string, options: IdOptions): boolean {
+  if (BLANK_ID.test(id)) return true;
+  const kind = parseCoinId(id, options).kind;
+  return kind === 'coin' || kind === 'token';
+}
+
+/**
+ * Read the id of one position: the first well-formed answer, or two that
+ * agree. Emits one result; errors only when the line is lost or the bus disposed.
+ */
+export function readCoinId(
+  bus: CcTalkBus,
+  address: number,
+  position: number,
+  options: CoinIdReadOptions = {},
+): Observable<CoinIdRead> {
+  const reads = options.reads ?? COIN_ID_READS;
+  type Outcome = { readonly ok: true; readonly id: string } | { readonly ok: false; readonly reason: string };
+  const once = (): Observable<Outcome> =>
+    bus.request(address, 'REQUEST_COIN_ID', { position }).pipe(
+      map((id): Outcome => ({ ok: true, id })),
+      catchError((e: unknown) =>
+        isLineError(e) ? throwError(() => e) : of<Outcome>({ ok: false, reason: reasonOf(e) }),
+      ),
+    );
+  const step = (n: number, answers: readonly string[]): Observable<CoinIdRead> =>
+    once().pipe(
+      concatMap((o): Observable<CoinIdRead> => {
+        if (o.ok && (wellFormed(o.id, options) || answers.includes(o.id)))
+          return of({ kind: 'id', id: o.id });
+        const seen = o.ok ? [...answers, o.id] : answers;
+        const why = o.ok ? `malformed answers that disagree: '${seen.join("', '")}'` : o.reason;
+        if ((!o.ok && options.stopOnFailure) || n >= reads) return of({ kind: 'unread', reason: why });
+        return step(n + 1, seen);
+      }),
+    );
+  return defer(() => step(1, []));
+}
+
+/** What a position holds, from its read. */
+export function coinSlot(position: number, read: CoinIdRead, options: IdOptions = {}): CoinSlot {
+  if (read.kind === 'unread') return { position, id: '', unread: true };
+  const { id } = read;
+  if (BLANK_ID.test(id)) return { position, id };
+  const parsed = parseCoinId(id, options);
+  if (parsed.kind === 'coin') return { position, id, money: money(parsed.amount, parsed.currency) };
+  if (parsed.kind === 'token') return { position, id, token: true };
+  return { position, id };
+}
+
+/** Bit n-1 set for each position n whose id is unread. */
+export function unreadMask(table: readonly CoinSlot[]): number {
+  return table.reduce((m, s) => (s.unread ? m | (1 << (s.position - 1)) : m), 0);
+}
