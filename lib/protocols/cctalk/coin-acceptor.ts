@@ -31,11 +31,9 @@ import {
   ignoreElements,
   map,
   of,
-  range,
   switchMap,
   take,
   tap,
-  toArray,
   concatMap,
 } from 'rxjs';
 import { InvalidArgumentError } from '../../core/errors.js';
@@ -43,7 +41,7 @@ import { type Money, money } from '../../core/money.js';
 import { pollWhileIdle } from '../../operators/poller.js';
 import type { CcTalkBus } from './bus.js';
 import type { IdOptions } from './coin-id.js';
-import { type CoinIdRead, type CoinSlot, coinSlot, readCoinId, unreadMask } from './coin-table.js';
+import { type CoinSlot, createCoinTable } from './coin-table.js';
 import { type CcTalkDevice, checkDeviceAddress, checkOption, createDeviceCore } from './device-base.js';
 import { type CoinEvent, type EventBuffer, type SelfCheckResult, decodeCvf } from './events.js';
 import { normalizeCoinEvent, rawCoinEvent } from './normalize.js';
@@ -58,10 +56,7 @@ export const COIN_ACCEPTOR_LIMITS = {
 /** Polls between two master inhibit checks while the event counter is 0. */
 export const ZERO_COUNTER_CHECK_EVERY = 10;
 
-/** Back-off between background reads of a coin id that could not be read, ms: doubles from `first` to `max`. */
-export const COIN_ID_RETRY_MS = { first: 1000, max: 60_000 } as const;
-
-export type { CoinSlot } from './coin-table.js';
+export { COIN_ID_RETRY_MS, type CoinSlot } from './coin-table.js';
 
 export interface CcTalkCoinAcceptorOptions extends IdOptions {
   /** Default 2. */
@@ -126,59 +121,23 @@ export function createCcTalkCoinAcceptor(
   let mask = checkMask(options.inhibitMask ?? 0xffff);
   let accepting = options.enabled ?? true;
   const guardUnread = options.inhibitUnreadPositions ?? true;
-  const idOptions: IdOptions = options.currencyOf ? { currencyOf: options.currencyOf } : {};
   const core = createDeviceCore(bus, address, options.scheduler);
   const { ref } = core;
-  const coins = new ReplaySubject<readonly CoinSlot[]>(1);
   const interval = new ReplaySubject<number>(1);
-  let table: readonly CoinSlot[] = [];
   let cvf = false;
   /** The inhibit mask the unit last acknowledged; undefined until connect has applied one. */
   let applied: number | undefined;
-  /** Background reads of unread coin ids: when the next may go out, and the pause after it if it fails. */
-  let retryAt = 0;
-  let retryMs: number = COIN_ID_RETRY_MS.first;
+  const coins = createCoinTable({
+    bus,
+    address,
+    core,
+    idOptions: options.currencyOf ? { currencyOf: options.currencyOf } : {},
+    valuesByPosition: () => !cvf,
+    inhibitsUnread: () => guardUnread && !cvf,
+  });
 
   /** The mask the unit gets: the user's, without positions whose value is unknown. */
-  const unitMask = (m: number): number => (guardUnread && !cvf ? m & ~unreadMask(table) : m);
-
-  /** Take a fresh read of a position that was unread; true when it now has an id. */
-  const learn = (position: number, read: CoinIdRead): boolean => {
-    if (read.kind !== 'id') return false;
-    const slot = coinSlot(position, read, idOptions);
-    table = table.map((s) => (s.position === position ? slot : s));
-    coins.next(table);
-    core.raw('coin-id', { position, id: read.id });
-    return true;
-  };
-
-  const readCoins$ = range(1, COIN_ACCEPTOR_LIMITS.positions).pipe(
-    concatMap((position) =>
-      readCoinId(bus, address, position, idOptions).pipe(
-        tap((read) => {
-          if (read.kind !== 'unread') return;
-          core.errors.next({
-            kind: 'decode',
-            protocol: 'cctalk',
-            message:
-              `Coin acceptor at address ${address}: the coin id of position ${position} could not be read ` +
-              `(${read.reason}); its value is unknown, not empty. ` +
-              (guardUnread && !cvf ? 'The position stays inhibited until it is read; ' : '') +
-              'reading it again while polling.',
-            info: { address, position, reason: read.reason },
-          });
-        }),
-        map((read) => coinSlot(position, read, idOptions)),
-      ),
-    ),
-    toArray(),
-    tap((slots) => {
-      table = slots;
-      coins.next(slots);
-      retryMs = COIN_ID_RETRY_MS.first;
-      retryAt = core.scheduler.now() + retryMs;
-    }),
-  );
+  const unitMask = (m: number): number => (guardUnread ? m & ~coins.unreadMask() : m);
 
   const apply$ = defer(() => {
     const m = unitMask(mask);
@@ -202,47 +161,19 @@ export function createCcTalkCoinAcceptor(
   });
 
   /**
-   * One background read of the first unread id, with back-off while it fails. A probe stops
-   * at its first failed request: the unit self-inhibits when 229 is not read for ~1 s.
-   */
-  const retryIds$ = defer(() => {
-    const slot = cvf ? undefined : table.find((s) => s.unread);
-    if (slot === undefined || core.scheduler.now() < retryAt) return EMPTY;
-    return readCoinId(bus, address, slot.position, { ...idOptions, stopOnFailure: true }).pipe(
-      tap((read) => {
-        if (learn(slot.position, read)) return;
-        retryMs = Math.min(COIN_ID_RETRY_MS.max, retryMs * 2);
-        retryAt = core.scheduler.now() + retryMs;
-      }),
-      ignoreElements(),
-    );
-  });
-
-  /**
    * Act on a confirmed buffer. A new credit at a position whose id is unread has that id read
-   * again first (fully, it is money), so it is credited with its value in the same pass.
+   * again first, so it is credited with its value in the same pass, in order.
    */
   const ingest$ = (buffer: EventBuffer<CoinEvent>): Observable<never> =>
-    defer(() => {
-      const unread = new Set<number>();
-      if (!cvf) {
-        for (const e of reader.pending(buffer)) {
-          if (e.kind === 'credit' && table[e.position - 1]?.unread) unread.add(e.position);
-        }
-      }
-      return concat(
-        ...[...unread].map((p) =>
-          readCoinId(bus, address, p, idOptions).pipe(
-            tap((read) => learn(p, read)),
-            ignoreElements(),
-          ),
-        ),
-        defer(() => {
-          reader.read(buffer);
-          return EMPTY;
-        }),
-      );
-    });
+    concat(
+      defer(() =>
+        coins.reread(reader.pending(buffer).flatMap((e) => (e.kind === 'credit' ? [e.position] : []))),
+      ),
+      defer(() => {
+        reader.read(buffer);
+        return EMPTY;
+      }),
+    );
 
   const priority$ = bus.request(address, 'REQUEST_POLLING_PRIORITY').pipe(
     map((p) => p.intervalMs),
@@ -263,7 +194,7 @@ export function createCcTalkCoinAcceptor(
       }),
     ),
     flags$.pipe(tap((f) => (cvf = (f & 1) === 1))),
-    readCoins$,
+    coins.readAll$,
     // The baseline is read while the acceptor is still inhibited: a coin taken after
     // acceptance is switched on is then always newer than the baseline, never folded into it.
     defer(() => read$().pipe(concatMap(ingest$))),
@@ -286,10 +217,10 @@ export function createCcTalkCoinAcceptor(
 
   const credit = (e: Extract<CoinEvent, { kind: 'credit' }>, counter: number): void => {
     let value: Money | undefined;
-    const slot = table[e.position - 1];
+    const slot = coins.slots()[e.position - 1];
     if (cvf) {
       const v = decodeCvf(e.position);
-      const currency = options.cvfCurrency ?? table.find((s) => s.money)?.money?.currency;
+      const currency = options.cvfCurrency ?? coins.slots().find((s) => s.money)?.money?.currency;
       if (typeof v === 'number' && currency) value = money(v, currency);
     } else {
       value = slot?.money;
@@ -347,7 +278,7 @@ export function createCcTalkCoinAcceptor(
         let master: Observable<unknown> = EMPTY;
         if (buffer.counter !== 0 || !accepting) zeroPolls = 0;
         else if (++zeroPolls % ZERO_COUNTER_CHECK_EVERY === 0) master = checkMaster$;
-        return concat(ingest$(buffer), master, retryIds$, syncMask$);
+        return concat(ingest$(buffer), master, coins.probe$, syncMask$);
       }),
     );
 
@@ -370,7 +301,7 @@ export function createCcTalkCoinAcceptor(
   const ack = (o: Observable<unknown>): Observable<void> => o.pipe(map(() => undefined));
   return {
     ...core.device,
-    coins$: coins.asObservable(),
+    coins$: coins.slots$,
     pollIntervalMs$: interval.asObservable(),
     enable: () =>
       ack(

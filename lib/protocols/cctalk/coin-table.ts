@@ -1,12 +1,12 @@
 /**
- * Reading a coin acceptor's coin table (184, one request per position) so
- * that a read that failed is never taken for a position that is empty.
+ * A coin acceptor's coin table (184, one request per position), read so that
+ * a read that failed is never taken for a position that is empty.
  *
  * "Not programmed" is an answer: the device sends `......` (some send six
  * NULs or spaces). No reply, a NAK, or a reply that does not decode is not
  * an answer: the position may well hold a coin the unit accepts, so its value
  * is *unknown* (`unread`), and the acceptor driver reads it again later and
- * when a coin arrives there.
+ * when a coin arrives there ({@link createCoinTable} does that work).
  *
  * A well-formed answer (a coin, a token, or blank) is taken at once. One
  * that is not is read again until two answers agree: the 8-bit checksum lets
@@ -15,14 +15,36 @@
  * answers it the same way twice). A lost line or a disposed bus is not a
  * failed read: it fails the request so the device's connect starts over.
  */
-import { type Observable, catchError, concatMap, defer, map, of, throwError } from 'rxjs';
+import {
+  EMPTY,
+  type Observable,
+  ReplaySubject,
+  catchError,
+  concat,
+  concatMap,
+  defer,
+  ignoreElements,
+  map,
+  of,
+  range,
+  tap,
+  throwError,
+  toArray,
+} from 'rxjs';
 import { DisposedError, TransportError } from '../../core/errors.js';
 import { type Money, money } from '../../core/money.js';
 import type { CcTalkBus } from './bus.js';
 import { type IdOptions, parseCoinId } from './coin-id.js';
+import type { DeviceCore } from './device-base.js';
 
 /** Most 184 requests for one position before its id counts as unreadable (each request has the bus's own resends). */
 export const COIN_ID_READS = 3;
+
+/** Back-off between background reads of a coin id that could not be read, ms: doubles from `first` to `max`. */
+export const COIN_ID_RETRY_MS = { first: 1000, max: 60_000 } as const;
+
+/** Coin positions a 184 table has. */
+const POSITIONS = 16;
 
 /** One coin position as the acceptor reported it (184). */
 export interface CoinSlot {
@@ -112,4 +134,116 @@ export function coinSlot(position: number, read: CoinIdRead, options: IdOptions 
 /** Bit n-1 set for each position n whose id is unread. */
 export function unreadMask(table: readonly CoinSlot[]): number {
   return table.reduce((m, s) => (s.unread ? m | (1 << (s.position - 1)) : m), 0);
+}
+
+export interface CoinTableContext {
+  readonly bus: CcTalkBus;
+  readonly address: number;
+  readonly core: Pick<DeviceCore, 'errors' | 'raw' | 'scheduler'>;
+  readonly idOptions: IdOptions;
+  /** False for CVF units: their credits carry the value, so ids are not read again. */
+  readonly valuesByPosition: () => boolean;
+  /** Whether an unread position is kept inhibited (said in the diagnostic). */
+  readonly inhibitsUnread: () => boolean;
+}
+
+/** A coin acceptor's coin table and the work of reading the ids it could not read. */
+export interface CoinTable {
+  /** Replays the table: after each full read, and each time an unread id is read. */
+  readonly slots$: Observable<readonly CoinSlot[]>;
+  slots(): readonly CoinSlot[];
+  /** Read all 16 ids (at connect); one diagnostic per position left unread. */
+  readonly readAll$: Observable<never>;
+  /** Read again, in full, the ids of those of `positions` that are unread (coins arrived there). */
+  reread(positions: Iterable<number>): Observable<never>;
+  /** Read the first unread id once, when the back-off allows; gives up at its first failed request. */
+  readonly probe$: Observable<never>;
+  /** Bit n-1 set for each unread position n (0 for CVF units). */
+  unreadMask(): number;
+}
+
+export function createCoinTable(ctx: CoinTableContext): CoinTable {
+  const { bus, address, core, idOptions } = ctx;
+  const slots$ = new ReplaySubject<readonly CoinSlot[]>(1);
+  let table: readonly CoinSlot[] = [];
+  /** When the next background read may go out, and the pause after it if it fails. */
+  let retryAt = 0;
+  let retryMs: number = COIN_ID_RETRY_MS.first;
+
+  const publish = (next: readonly CoinSlot[]): void => {
+    table = next;
+    slots$.next(next);
+  };
+  /** Take a fresh read of an unread position; true when it now has an id. */
+  const learn = (position: number, read: CoinIdRead): boolean => {
+    if (read.kind !== 'id') return false;
+    const slot = coinSlot(position, read, idOptions);
+    publish(table.map((s) => (s.position === position ? slot : s)));
+    core.raw('coin-id', { position, id: read.id });
+    return true;
+  };
+  const unread = (position: number): boolean => ctx.valuesByPosition() && !!table[position - 1]?.unread;
+
+  const reportUnread = (position: number, reason: string): void => {
+    core.errors.next({
+      kind: 'decode',
+      protocol: 'cctalk',
+      message:
+        `Coin acceptor at address ${address}: the coin id of position ${position} could not be read ` +
+        `(${reason}); its value is unknown, not empty. ` +
+        (ctx.inhibitsUnread() ? 'The position stays inhibited until it is read; ' : '') +
+        'reading it again while polling.',
+      info: { address, position, reason },
+    });
+  };
+
+  const readAll$ = range(1, POSITIONS).pipe(
+    concatMap((position) =>
+      readCoinId(bus, address, position, idOptions).pipe(
+        tap((read) => {
+          if (read.kind === 'unread') reportUnread(position, read.reason);
+        }),
+        map((read) => coinSlot(position, read, idOptions)),
+      ),
+    ),
+    toArray(),
+    tap((slots) => {
+      publish(slots);
+      retryMs = COIN_ID_RETRY_MS.first;
+      retryAt = core.scheduler.now() + retryMs;
+    }),
+    ignoreElements(),
+  );
+
+  const probe$ = defer(() => {
+    const slot = table.find((s) => unread(s.position));
+    if (slot === undefined || core.scheduler.now() < retryAt) return EMPTY;
+    return readCoinId(bus, address, slot.position, { ...idOptions, stopOnFailure: true }).pipe(
+      tap((read) => {
+        if (learn(slot.position, read)) return; // the next unread one at the next poll
+        retryMs = Math.min(COIN_ID_RETRY_MS.max, retryMs * 2);
+        retryAt = core.scheduler.now() + retryMs;
+      }),
+      ignoreElements(),
+    );
+  });
+
+  return {
+    slots$: slots$.asObservable(),
+    slots: () => table,
+    readAll$,
+    reread: (positions) =>
+      defer(() =>
+        concat(
+          ...[...new Set(positions)].filter(unread).map((p) =>
+            readCoinId(bus, address, p, idOptions).pipe(
+              tap((read) => learn(p, read)),
+              ignoreElements(),
+            ),
+          ),
+        ),
+      ),
+    probe$,
+    unreadMask: () => (ctx.valuesByPosition() ? unreadMask(table) : 0),
+  };
 }
