@@ -221,12 +221,15 @@ class Job<F> {
   }
 }
 
+/** Called when attempt `n`'s write ended, with its error when `failed`. */
+type WriteEnded<F> = (job: Job<F>, n: number, failed: boolean, error: unknown) => void;
+
 /** Observer of one attempt's write; ignores anything once that attempt is over. */
 class WriteWatch<F> {
   readonly #job: Job<F>;
   readonly #n: number;
-  readonly #settle: (job: Job<F>, n: number, error: unknown) => void;
-  constructor(job: Job<F>, n: number, settle: (job: Job<F>, n: number, error: unknown) => void) {
+  readonly #settle: WriteEnded<F>;
+  constructor(job: Job<F>, n: number, settle: WriteEnded<F>) {
     this.#job = job;
     this.#n = n;
     this.#settle = settle;
@@ -235,10 +238,10 @@ class WriteWatch<F> {
     // A write's values mean nothing; only its end does.
   }
   error(e: unknown): void {
-    this.#settle(this.#job, this.#n, e);
+    this.#settle(this.#job, this.#n, true, e);
   }
   complete(): void {
-    this.#settle(this.#job, this.#n, undefined);
+    this.#settle(this.#job, this.#n, false, undefined);
   }
 }
 
@@ -363,12 +366,11 @@ export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOption
     else attempt(job);
   };
 
-  /** A write ended (`error` undefined: completed). */
-  const writeEnded = (job: Job<F>, n: number, error: unknown): void => {
+  const writeEnded: WriteEnded<F> = (job, n, failed, error) => {
     if (job.state !== 'running' || job.attempt !== n) return;
     const replyExpected = job.request.expectReply !== false;
     if (replyExpected && !job.listening) return;
-    if (error !== undefined) {
+    if (failed) {
       endAttempt(job);
       fail(job, asTransportError(job.request.label, error));
     } else if (!replyExpected) {
@@ -380,11 +382,12 @@ export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOption
   };
 
   // Reply deadlines share one scheduled check instead of a timer set and
-  // cleared per attempt (a poll is answered long before its deadline, and a
-  // timer costs more than the rest of the send path when the process runs
-  // cold). A check that comes early re-arms itself for the rest, so an attempt
-  // still times out exactly at its deadline; one that finds nothing waiting
-  // just ends. It is cancelled by dispose.
+  // cleared per attempt: a poll is answered long before its deadline, and
+  // setting and clearing a timer is one of the costliest steps of a poll when
+  // the process runs cold. A check that comes early re-arms itself for the
+  // rest, so an attempt still times out exactly at its deadline; one that finds
+  // nothing waiting just ends (so it outlives the last request by at most one
+  // timeout). It is cancelled by dispose.
   let clock: Subscription | undefined;
   let clockDue = 0;
   const armClock = (due: number): void => {
@@ -440,7 +443,7 @@ export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOption
       sub = write$.subscribe(new WriteWatch(job, n, writeEnded));
     } catch (e) {
       job.inWrite = false;
-      writeEnded(job, n, e);
+      writeEnded(job, n, true, e);
       return;
     } finally {
       job.inWrite = false;
@@ -562,8 +565,14 @@ export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOption
       let timeoutMs: number;
       let attempts: number;
       try {
-        timeoutMs = resolveTimeout(`${request.label}.timeoutMs`, request.timeoutMs, defaultTimeout);
-        attempts = resolveAttempts(`${request.label}.attempts`, request.attempts, defaultAttempts);
+        timeoutMs =
+          request.timeoutMs === undefined
+            ? defaultTimeout
+            : resolveTimeout(`${request.label}.timeoutMs`, request.timeoutMs, defaultTimeout);
+        attempts =
+          request.attempts === undefined
+            ? defaultAttempts
+            : resolveAttempts(`${request.label}.attempts`, request.attempts, defaultAttempts);
       } catch (e) {
         subscriber.error(e);
         return undefined;

@@ -129,7 +129,7 @@ export function createBusCore(transport: Transport, options: EsspBusOptions = {}
     queue,
     link: createLinkState(),
     get tracing() {
-      return tracing();
+      return trace.observed || frameLog.enabled;
     },
     describeTx: (wire, details) => {
       const entry = { wire, details };
