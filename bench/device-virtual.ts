@@ -41,9 +41,9 @@ export interface PollCost {
   readonly polls: number;
   /** Process CPU (user + system) per poll, µs: driver and simulator. */
   readonly totalUs: number;
-  /** The simulator's share of the wall time of the run (0..1). */
+  /** The simulator's share of the CPU time of the run (0..1). */
   readonly simShare: number;
-  /** Driver CPU per poll, µs: total × (1 − simulator share). */
+  /** Driver CPU per poll, µs: the total less the simulator's time (median call × calls). */
   readonly hostUs: number;
 }
 
@@ -54,15 +54,14 @@ export function pollCost(encrypted: boolean, polls: number, warmup = 2000, seed 
     v.advance(warmup * CYCLE_MS);
     v.split.reset();
     const writes0 = v.rig.hostWrites;
-    const wall0 = performance.now();
     const cpu0 = process.cpuUsage();
     v.advance(polls * CYCLE_MS);
     const cpu = process.cpuUsage(cpu0);
-    const wall = performance.now() - wall0;
     const n = v.rig.hostWrites - writes0;
     if (v.rig.errors > 0) throw new Error(`${v.rig.errors} device errors during the run`);
-    const totalUs = (cpu.user + cpu.system) / n;
-    const simShare = Math.min(1, v.split.simMs / wall);
+    const cpuUs = cpu.user + cpu.system;
+    const simShare = Math.min(1, (v.split.simMedianMs * 1000) / cpuUs);
+    const totalUs = cpuUs / n;
     return { polls: n, totalUs, simShare, hostUs: totalUs * (1 - simShare) };
   } finally {
     v.rig.dispose();
