@@ -106,9 +106,10 @@ class LinkState implements EsspLinkState {
     this.#states = states;
   }
   #get(address: number): AddressState {
-    assertEsspAddress(address);
     const i = this.#addresses.indexOf(address);
-    return i < 0 ? FRESH : this.#states[i]!;
+    if (i >= 0) return this.#states[i]!; // checked when it was first set
+    assertEsspAddress(address);
+    return FRESH;
   }
   #set(address: number, value: AddressState): LinkState {
     const i = this.#addresses.indexOf(address);

@@ -162,6 +162,8 @@ export function createEsspDevice(target: EsspDeviceTarget, options: EsspDeviceOp
   const handlePoll = (payload: Uint8Array, duringConnect: boolean): void => {
     const reply = parsePollReply(payload, session.context);
     if (reply.diagnostic) errors.next(reply.diagnostic);
+    // Most replies of an idle unit carry no event: nothing to publish, no note to follow.
+    if (reply.events.length === 0) return;
     let reset = false;
     for (const e of reply.events) {
       if (isUnvaluedCredit(e)) {
