@@ -56,6 +56,9 @@ export const COIN_ACCEPTOR_LIMITS = {
 /** Polls between two master inhibit checks while the event counter is 0. */
 export const ZERO_COUNTER_CHECK_EVERY = 10;
 
+/** Polls between two reads of the master inhibit and the inhibit mask while the counter is not 0. */
+export const SETTINGS_CHECK_EVERY = 50;
+
 export { COIN_ID_RETRY_MS, type CoinSlot } from './coin-table.js';
 
 export interface CcTalkCoinAcceptorOptions extends IdOptions {
@@ -248,6 +251,7 @@ export function createCcTalkCoinAcceptor(
       core.raw(raw.name, raw.data);
       if (e.kind === 'credit') credit(e, counter);
       else {
+        if (e.code === 2 || e.coinType !== undefined) maskSuspect = true;
         const normalized = normalizeCoinEvent(ref, e);
         if (normalized) core.events.next(normalized);
       }
@@ -258,16 +262,40 @@ export function createCcTalkCoinAcceptor(
   // A restart shows as the event counter going back to 0, except when it already was 0 (no
   // coin since power-up): then the acceptor silently comes back inhibited. While the counter
   // is 0 the master inhibit is read every few polls and re-applied when it was lost.
+  // Settings can also change without a restart: a damaged host frame can pass the 8-bit
+  // checksum as another command (a 229 read turned into a 228 or 231 without data switches
+  // the unit, or its positions, off, and coins are returned with no event or as "inhibited").
+  // So both are read every SETTINGS_CHECK_EVERY polls, and the mask at once after an
+  // "inhibited coin" result.
   let zeroPolls = 0;
-  const checkMaster$ = defer(() =>
+  let settingsPolls = 0;
+  let maskSuspect = false;
+  const checkMaster$ = (counter: number): Observable<unknown> =>
     bus.request(address, 'REQUEST_MASTER_INHIBIT_STATUS').pipe(
       concatMap((status) => {
         if (status.accepting || !accepting) return EMPTY;
-        core.raw('inhibited-unexpectedly', { counter: 0 });
+        core.raw('inhibited-unexpectedly', { counter });
         return apply$;
       }),
-    ),
+    );
+  const checkMask$ = defer(() =>
+    applied === undefined
+      ? EMPTY
+      : bus.request(address, 'REQUEST_INHIBIT_STATUS').pipe(
+          concatMap((found) => {
+            if (found === applied) return EMPTY;
+            core.raw('inhibits-changed', { expected: applied, found });
+            const m = unitMask(mask);
+            return bus.request(address, 'MODIFY_INHIBIT_STATUS', { mask: m }).pipe(tap(() => (applied = m)));
+          }),
+          ignoreElements(),
+        ),
   );
+  const suspectMask$ = defer(() => {
+    if (!maskSuspect) return EMPTY;
+    maskSuspect = false;
+    return checkMask$;
+  });
   const read$ = (): Observable<EventBuffer<CoinEvent>> =>
     reader.confirmed(() => bus.request(address, 'READ_BUFFERED_CREDIT_OR_ERROR_CODES'));
   const poll = (): Observable<unknown> =>
@@ -275,10 +303,14 @@ export function createCcTalkCoinAcceptor(
       concatMap((buffer) => {
         const s = core.state.value.status;
         if (s === 'recovering') core.setState({ status: accepting ? 'enabled' : 'disabled' });
-        let master: Observable<unknown> = EMPTY;
+        let settings: Observable<unknown> = EMPTY;
         if (buffer.counter !== 0 || !accepting) zeroPolls = 0;
-        else if (++zeroPolls % ZERO_COUNTER_CHECK_EVERY === 0) master = checkMaster$;
-        return concat(ingest$(buffer), master, coins.probe$, syncMask$);
+        else if (++zeroPolls % ZERO_COUNTER_CHECK_EVERY === 0) settings = checkMaster$(0);
+        if (buffer.counter === 0) settingsPolls = 0;
+        else if (++settingsPolls % SETTINGS_CHECK_EVERY === 0) {
+          settings = concat(checkMaster$(buffer.counter), checkMask$);
+        }
+        return concat(ingest$(buffer), settings, suspectMask$, coins.probe$, syncMask$);
       }),
     );
 
