@@ -139,6 +139,7 @@ export interface CpuSplit {
    * times their number. On a loaded machine a call during which the OS ran
    * another process lasts milliseconds; the plain sum then charges that wait
    * to the simulator, and whatever is derived from it swings from run to run.
+   * 0 unless the split was created with `callTimes`.
    */
   readonly simMedianMs: number;
   readonly hostReceiveMs: number;
@@ -147,7 +148,8 @@ export interface CpuSplit {
   reset(): void;
 }
 
-export function createCpuSplit(): CpuSplit {
+/** `callTimes`: keep every simulator call's duration (for `simMedianMs`); off for long runs, where the list would grow the heap. */
+export function createCpuSplit(options: { readonly callTimes?: boolean } = {}): CpuSplit {
   let simMs = 0;
   let hostMs = 0;
   let simCalls: number[] = [];
@@ -187,7 +189,7 @@ export function createCpuSplit(): CpuSplit {
         t,
         (ms) => {
           simMs += ms;
-          simCalls.push(ms);
+          if (options.callTimes === true) simCalls.push(ms);
         },
         () => hostMs,
       ),

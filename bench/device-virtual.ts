@@ -23,9 +23,9 @@ interface VirtualRig {
   advance(ms: number): void;
 }
 
-function virtualRig(encrypted: boolean, seed: number): VirtualRig {
+function virtualRig(encrypted: boolean, seed: number, callTimes = false): VirtualRig {
   const scheduler = new VirtualTimeScheduler(VirtualAction, 0);
-  const split = createCpuSplit();
+  const split = createCpuSplit({ callTimes });
   const [host, sim] = createPacedPair(schedulerClock(scheduler), { baud: 9600 });
   const rig = createRig({ scheduler, encrypted, seed, line: [split.host(host), split.device(sim)] });
   const advance = (ms: number): void => {
@@ -49,7 +49,7 @@ export interface PollCost {
 
 /** CPU per idle POLL exchange (empty replies) after `warmup` polls, over about `polls` polls. */
 export function pollCost(encrypted: boolean, polls: number, warmup = 2000, seed = 11): PollCost {
-  const v = virtualRig(encrypted, seed);
+  const v = virtualRig(encrypted, seed, true);
   try {
     v.advance(warmup * CYCLE_MS);
     v.split.reset();
