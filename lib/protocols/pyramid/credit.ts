@@ -1,8 +1,9 @@
 /**
  * From fresh status replies to events, with the credit rule (pure).
  *
- * Only fresh replies (a matching ack after a toggle) are fed in, and every
- * event is an edge against the previous fresh reply:
+ * Only fresh replies (a matching ack after a toggle) are fed in, each one
+ * confirmed by a second identical read when it says something new
+ * (confirm.ts), and every event is an edge against the previous fresh reply:
  *
  * - credit exactly once: on the rising edge of Stacked, valued by the note
  *   index of that same reply, or, when that reply carries index 0, by the
@@ -15,12 +16,19 @@
  * - a power-up right after a reply showed a note in the transport (accepting,
  *   escrowed, stacking) reports `events-lost` with count 1: the unit forgot the
  *   note, which may have reached the cashbox (see docs/reliability.md, Soak).
- * - after a gap (the line was lost, or silent past the busy tolerance) the unit
- *   may have lost power and finished its power-up unseen. A powered unit keeps
+ * - after a gap (the line was lost, or silent past the busy tolerance, or the
+ *   unit took a damaged copy of a host message as new and so dropped the events
+ *   of a reply the host never accepted) the unit may have lost power and
+ *   finished its power-up unseen, or moved on unseen. A powered unit keeps
  *   an outcome (Stacked, Returned, Rejected, Cheated) until a new ack takes it,
  *   so a note that was in the transport and is gone with no outcome and no
  *   power-up flag in the first fresh reply after the gap also reports
  *   `events-lost` with count 1.
+ * - for both loss rules, a note that only a read the host did not accept
+ *   showed (`sawNote`) counts too: it was probably damage, but when the unit
+ *   then powers up or moves on it may be the note whose outcome was lost.
+ * - a Stacked note whose value is not known (index 0 and none captured, or an
+ *   index the bill table lacks) reports `events-lost` too: money went in.
  * - one-shot events (rejected, cheated, returned) and conditions (jam, full,
  *   failure, cashbox) are edges too: some units keep them set over several
  *   fresh replies.
@@ -47,8 +55,18 @@ export interface TrackContext {
   readonly trusted: boolean;
   /** Barcode carried by this reply (extended barcode frame), if any. */
   readonly barcode?: string;
-  /** First fresh reply after the line was lost or silent past the busy tolerance. */
+  /**
+   * First accepted reply after the host may have missed what the unit did: the
+   * line was lost or silent past the busy tolerance, or the unit took a damaged
+   * copy of a host message as a new one (confirm.ts).
+   */
   readonly gap?: boolean;
+  /**
+   * Since the previous fresh reply, a reply read but never accepted (confirm.ts)
+   * showed a note in the transport or a new Stacked bit, with this note index.
+   * The loss rules count it as a note the unit may have had.
+   */
+  readonly sawNote?: { readonly index: number };
 }
 
 type Edge = 'rise' | 'fall';
@@ -121,6 +139,8 @@ function raw(ctx: TrackContext, name: string, data: Record<string, unknown> = {}
   return { type: 'raw', ...ref(ctx), name, data };
 }
 
+const lost = (ctx: TrackContext): DeviceEvent => ({ type: 'events-lost', ...ref(ctx), count: 1 });
+
 /** The stacked edge: a credit, or the reason there is none. */
 function stackEvents(s: PyramidStatus, ctx: TrackContext, captured: number): DeviceEvent[] {
   const index = s.noteIndex || captured;
@@ -129,7 +149,8 @@ function stackEvents(s: PyramidStatus, ctx: TrackContext, captured: number): Dev
   if (!ctx.trusted) return [raw(ctx, 'unconfirmed-stack', data)];
   if (ctx.barcode !== undefined) return [raw(ctx, 'ticket-stacked', data)];
   const value = billValue(ctx.table, index);
-  if (value === undefined) return [raw(ctx, 'stacked-unknown-bill', data)];
+  // Money went in and its value is not known: say so on the normalized stream too.
+  if (value === undefined) return [raw(ctx, 'stacked-unknown-bill', data), lost(ctx)];
   return [
     raw(ctx, 'stacked', data),
     { type: 'credit', ...ref(ctx), money: value, kind: 'bill', channel: index },
@@ -139,9 +160,12 @@ function stackEvents(s: PyramidStatus, ctx: TrackContext, captured: number): Dev
 /** A note is inside the unit, on its way in (returning is on its way out). */
 const inTransport = (s: PyramidStatus): boolean => s.accepting || s.escrowed || s.stacking;
 
-/** The note the previous reply showed in the transport vanished across a gap with no outcome at all. */
-function vanished(s: PyramidStatus, prev: PyramidStatus | undefined, gap: boolean): prev is PyramidStatus {
-  if (!gap || prev === undefined || !inTransport(prev)) return false;
+/**
+ * The note the previous reply showed in the transport (or an unaccepted read
+ * since, `saw`) vanished across a gap with no outcome at all.
+ */
+function vanished(s: PyramidStatus, prev: PyramidStatus | undefined, gap: boolean, saw: boolean): boolean {
+  if (!gap || prev === undefined || !(inTransport(prev) || saw)) return false;
   if (inTransport(s) || s.returning || s.powerUp) return false; // still there, or the power-up rule's case
   return !(s.stacked || s.returned || s.rejected || s.cheated);
 }
@@ -170,6 +194,10 @@ export function trackReply(track: ReplyTrack, s: PyramidStatus, ctx: TrackContex
   const captured =
     s.noteIndex !== 0 && (s.escrowed || s.stacking || s.accepting) ? s.noteIndex : track.captured;
   const events: DeviceEvent[] = [];
+  // A note only an unaccepted read showed counts for the loss rules (never for a credit).
+  const saw = ctx.sawNote !== undefined;
+  const index = captured || (ctx.sawNote?.index ?? 0);
+  const unread = saw && !(prev !== undefined && inTransport(prev)) ? { unconfirmed: true } : {};
 
   const state = primaryState(s);
   const before = prev ? primaryState(prev) : undefined;
@@ -192,14 +220,14 @@ export function trackReply(track: ReplyTrack, s: PyramidStatus, ctx: TrackContex
     if (cash) events.push(cash);
     // Power lost with a note in the transport: the unit forgets it, and it may be in the
     // cashbox (a note being stacked is) without any Stacked ever coming. Never silent.
-    if (rule.flag === 'powerUp' && prev !== undefined && inTransport(prev)) {
-      events.push(raw(ctx, 'note-outcome-unknown', { index: captured, state: primaryState(prev) }));
-      events.push({ type: 'events-lost', ...ref(ctx), count: 1 });
+    if (rule.flag === 'powerUp' && prev !== undefined && (inTransport(prev) || saw)) {
+      events.push(raw(ctx, 'note-outcome-unknown', { index, state: primaryState(prev), ...unread }));
+      events.push(lost(ctx));
     }
   }
-  if (vanished(s, prev, ctx.gap ?? false)) {
-    events.push(raw(ctx, 'note-outcome-unknown', { index: captured, state: primaryState(prev), gap: true }));
-    events.push({ type: 'events-lost', ...ref(ctx), count: 1 });
+  if (prev !== undefined && vanished(s, prev, ctx.gap ?? false, saw)) {
+    events.push(raw(ctx, 'note-outcome-unknown', { index, state: primaryState(prev), gap: true, ...unread }));
+    events.push(lost(ctx));
   }
   if (s.stacked && !was('stacked')) events.push(...stackEvents(s, ctx, captured));
 

@@ -9,7 +9,10 @@
  * sends either a waiting user command (barcode query, soft reset) or a poll,
  * and builds its bytes at that moment, so every message carries the ack bit
  * that is current when it goes out. Resends of one message are byte-identical
- * (the request queue writes the same bytes on timeout).
+ * (the request queue writes the same bytes on timeout). A reply that says
+ * something new is acted on only when a resend of the same message brings
+ * the same bytes back (confirm.ts, device-read.ts): the checksum is too weak
+ * to trust one reply with a credit edge or with moving the ack on.
  *
  * A lost line (opener targets only) is given up and another one opened after
  * a back-off (device-line.ts, device-run.ts, outage.ts). Nothing of the
@@ -35,13 +38,20 @@ import {
   timer,
 } from 'rxjs';
 import type { Diagnostic } from '../../core/diagnostics.js';
-import { CashwireError, CommandTimeoutError, DisposedError, TransportError } from '../../core/errors.js';
+import {
+  CashwireError,
+  CommandTimeoutError,
+  DecodeError,
+  DisposedError,
+  TransportError,
+} from '../../core/errors.js';
 import type { DeviceEvent, DeviceRef, DeviceState } from '../../core/events.js';
 import type { Money } from '../../core/money.js';
-import type { ExchangeEvent, MatchResult, Request, RequestQueue } from '../../operators/exchange.js';
+import type { ExchangeEvent, Request, RequestQueue } from '../../operators/exchange.js';
 import { linkStats } from '../../operators/stats.js';
 import type { FrameTrace } from '../../operators/trace.js';
 import { billValue, maskFromIndexes, maskFromValues } from './bills.js';
+import type { ReadResult } from './confirm.js';
 import { INITIAL_TRACK, trackReply } from './credit.js';
 import {
   EscrowStateError,
@@ -63,23 +73,14 @@ import {
 import { createMessageSlot, lifeState, type Unanswered } from './device-slot.js';
 import { lineAfterLine, type LineLoss } from './device-line.js';
 import { type DriveDeps, driveLine, interruptCommand } from './device-run.js';
-import { decodeReply, type Reply } from './device-wire.js';
+import { createReplyReader } from './device-read.js';
+import type { Reply } from './device-wire.js';
 import { encodeBarcodeQuery } from './extended.js';
 import { encodeHostPoll, encodeSoftReset, type PyramidFrame } from './framing.js';
-import {
-  acceptReply,
-  afterSoftReset,
-  classifyReply,
-  isTrusted,
-  noteSilence,
-  restartSilence,
-  startLink,
-} from './link.js';
+import { acceptReply, afterSoftReset, isTrusted, noteSilence, restartSilence, startLink } from './link.js';
 import { NO_OUTAGE, noteAnswer, noteLoss } from './outage.js';
 import { PYRAMID_PROTOCOL } from './parser.js';
 import type { PyramidStatus } from './status.js';
-
-const IGNORE = { kind: 'ignore' } as const;
 
 const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -162,20 +163,15 @@ export function createPyramidDevice(
     if (reopens) silence.next(silentMs);
   });
 
-  const match = (frame: PyramidFrame): MatchResult<Reply> => {
-    const verdict = classifyReply(link, frame);
-    if (verdict === 'foreign') return IGNORE;
-    if (verdict === 'stale') {
-      diag('stale-reply', `Reply with ack ${frame.ack} ignored while waiting for ack ${link.ack}.`);
-      return IGNORE;
-    }
-    const reply = decodeReply(frame);
-    if (typeof reply === 'string') {
-      diag('decode', `Pyramid reply ignored: ${reply}`);
-      return IGNORE;
-    }
-    return { kind: 'accept', value: reply };
-  };
+  /** Matches replies to what was sent and confirms those that say something new (confirm.ts). */
+  const reader = createReplyReader({
+    scheduler,
+    pollIntervalMs: opts.pollIntervalMs,
+    diag,
+    link: () => link,
+    prevStacked: () => track.prev?.stacked ?? false,
+    send,
+  });
 
   const askHook = (s: PyramidStatus, barcode: string | undefined): void => {
     const hook = options.onEscrow;
@@ -205,12 +201,13 @@ export function createPyramidDevice(
     if (r.ok) escrow = r.state;
   };
 
-  const onReply = (reply: Reply, message: Unanswered): void => {
+  const onReply = (reply: Reply, message: Unanswered, seen: ReadResult): void => {
     const { sentMask, sentGen } = message;
     const now = scheduler.now();
     const trusted = isTrusted(link);
-    // The unit may have lost power and come back unseen while nothing got through (credit.ts).
-    const gap = link.down || outage.lostAt !== undefined;
+    // The unit may have lost power and come back unseen while nothing got through, or moved on
+    // past a reply the host never accepted (credit.ts).
+    const gap = link.down || outage.lostAt !== undefined || (seen.movedOn ?? false);
     link = acceptReply(link, now);
     silentAttempts = 0;
     const answered = noteAnswer(outage, now);
@@ -224,6 +221,7 @@ export function createPyramidDevice(
       table: opts.bills,
       trusted,
       gap,
+      ...(seen.sawNote !== undefined && { sawNote: seen.sawNote }),
       ...(barcode !== undefined && { barcode }),
     });
     track = r.track;
@@ -243,17 +241,19 @@ export function createPyramidDevice(
 
   /**
    * Send a message that expects a reply. It stays `unanswered` until a fresh
-   * reply arrives; until then every cycle resends exactly these bytes (mask or
-   * escrow changes wait for the next message), as the ack rule requires.
+   * reply is accepted; until then every send repeats exactly these bytes (mask
+   * or escrow changes wait for the next message), as the ack rule requires. A
+   * reply that says something new is only accepted when the same message sent
+   * again brings the same bytes back (confirm.ts): up to CONFIRM_READS reads,
+   * a poll interval apart, in this cycle, then the next cycle goes on reading.
+   * Emits the accepted reply, or nothing when none was confirmed this cycle.
    */
   const exchange = (message: Unanswered): Observable<Reply> => {
     slot.unanswered = message;
-    return send({ label: message.label, bytes: message.bytes, match }).pipe(
-      tap((reply) => {
-        slot.unanswered = undefined;
-        onReply(reply, message);
-      }),
-    );
+    return reader.read(message.label, message.bytes, (reply, seen) => {
+      slot.unanswered = undefined;
+      onReply(reply, message, seen);
+    });
   };
 
   const poll = (): Observable<unknown> =>
@@ -311,17 +311,26 @@ export function createPyramidDevice(
         bytes: encodeBarcodeQuery(link.ack),
         sentMask: ackedMask,
         sentGen: ackedMaskGen,
-      }).pipe(map((reply) => reply.barcode ?? '')),
+      }).pipe(
+        map((reply) => reply.barcode ?? ''),
+        throwIfEmpty(() => new DecodeError('No two replies to the barcode query agreed.')),
+      ),
     );
 
   const reset = (): Observable<void> =>
     slot.command(
       () =>
-        send({ label: 'soft reset', bytes: encodeSoftReset(link.ack), match, expectReply: false }).pipe(
+        send({
+          label: 'soft reset',
+          bytes: encodeSoftReset(link.ack),
+          match: reader.match,
+          expectReply: false,
+        }).pipe(
           tap({
             complete: () => {
               slot.unanswered = undefined;
               link = afterSoftReset(link, scheduler.now());
+              reader.reset();
               raw('soft-reset');
             },
           }),

@@ -1,0 +1,155 @@
+/**
+ * Confirmation of acceptor replies before the host acts on them (pure).
+ *
+ * The Pyramid checksum is one XOR byte: two flipped bits in the same column
+ * of a reply cancel out, so a damaged reply passes now and then. Acting on one
+ * is costly both ways. A false Stacked bit credits a note early, and when the
+ * next good reply clears it, the real Stacked is a second rising edge (a
+ * double credit). A false Stacked bit before the real one hides the real edge
+ * (a lost credit). And accepting a reply advances the ack, after which the
+ * unit drops the events of the reply it really sent: a damaged reply that hid
+ * a Stacked bit loses the note for good.
+ *
+ * The protocol allows confirmation: until the host toggles its ack, the unit
+ * answers every copy of the same message with the same reply. So a reply
+ * that says anything new (its bytes differ from the last accepted reply) is
+ * only accepted once the very same message, sent again, brings the very same
+ * bytes back. Two independent corruptions agreeing byte for byte is
+ * negligible. A reply that repeats the last accepted one is accepted at once:
+ * it changes nothing. The cost is one more exchange per change of status.
+ *
+ * A reply whose flags cannot all be true at once (see {@link implausibleStatus})
+ * is discarded as a diagnostic when read once. The same bytes read twice in a
+ * row are what the unit says, and are accepted: discarding them for ever would
+ * leave the host stuck on an unanswered message.
+ *
+ * A reply read once and then contradicted is not thrown away entirely: if it
+ * showed a note in the transport or a Stacked bit, the gate remembers that
+ * (`sawNote`). Usually it was damaged. But when the next accepted reply shows
+ * the unit powered up, or the unit moved on (below), that note may be the one
+ * whose outcome was lost, and the credit rule says `events-lost` instead of
+ * staying silent.
+ *
+ * A reply with the other ack that is not a copy of the last accepted reply
+ * means the unit took a damaged copy of our message as a new one. It then
+ * considers the reply it last sent delivered and forgets its events, which
+ * the host never accepted. The gate remembers that (`movedOn`): the credit
+ * rule treats it as a gap in what the host saw.
+ */
+import type { PyramidStatus, StatusFlag } from './status.js';
+
+/** Reads of one message in one loop cycle while waiting for two identical replies. */
+export const CONFIRM_READS = 4;
+
+interface Candidate {
+  readonly key: string;
+  /** It showed a note in the transport or a new Stacked bit, with this index. */
+  readonly note: { readonly index: number } | undefined;
+}
+
+export interface ReplyGate {
+  /** Bytes (type and data) of the last accepted reply; undefined before the first. */
+  readonly accepted: string | undefined;
+  /** A reply read once that says something new, waiting for an identical second read. */
+  readonly candidate: Candidate | undefined;
+  /** The unit answered a message we did not send as new (see above) since the last accepted reply. */
+  readonly movedOn: boolean;
+  /**
+   * Since the last accepted reply, a reply read but not accepted showed a note in
+   * the transport or a new Stacked bit: the note index it carried (0 if none).
+   */
+  readonly sawNote: { readonly index: number } | undefined;
+}
+
+export const OPEN_GATE: ReplyGate = {
+  accepted: undefined,
+  candidate: undefined,
+  movedOn: false,
+  sawNote: undefined,
+};
+
+const TRANSPORT_STATES: readonly StatusFlag[] = ['idling', 'accepting', 'escrowed', 'stacking', 'returning'];
+
+/**
+ * Why these six status bytes cannot describe one unit at one moment, or
+ * undefined when they can. A unit is in one transport state at a time, and
+ * a note it reports Stacked has reached a cashbox that is in place and has
+ * left the transport (the reply has one note-index field, which belongs to
+ * that note).
+ */
+export function implausibleStatus(s: PyramidStatus): string | undefined {
+  const states = TRANSPORT_STATES.filter((f) => s[f]);
+  if (states.length > 1) return `several transport states at once (${states.join(', ')})`;
+  if (s.stacked && s.returned) return 'stacked and returned at once';
+  if (s.stacked && !s.cassettePresent) return 'stacked with the cashbox removed';
+  if (s.stacked && states.length === 1 && states[0] !== 'idling')
+    return `stacked while a note is still ${states[0]!}`;
+  return undefined;
+}
+
+export type ReadVerdict =
+  /** Act on the reply: toggle the ack and process its events. */
+  | 'accept'
+  /** Send the same message again and compare. */
+  | 'confirm';
+
+export interface ReadResult {
+  readonly gate: ReplyGate;
+  readonly verdict: ReadVerdict;
+  /** Why the reply is implausible, when it is (the device reports it as a diagnostic). */
+  readonly implausible?: string;
+  /** On 'accept': what the reads before it saw, for the credit rule. */
+  readonly movedOn?: boolean;
+  readonly sawNote?: { readonly index: number };
+}
+
+/** The candidate is left behind: what it showed joins what was seen. */
+function drop(gate: ReplyGate): ReplyGate['sawNote'] {
+  const note = gate.candidate?.note;
+  if (note === undefined) return gate.sawNote;
+  return { index: note.index || (gate.sawNote?.index ?? 0) };
+}
+
+/**
+ * One fresh reply (matching ack) to the message in flight. `key` is its type
+ * and data bytes, `prevStacked` whether the last accepted reply showed Stacked.
+ */
+export function readReply(
+  gate: ReplyGate,
+  key: string,
+  status: PyramidStatus,
+  prevStacked: boolean,
+): ReadResult {
+  const implausible = implausibleStatus(status);
+  const why = implausible === undefined ? {} : { implausible };
+  const confirmed = gate.candidate?.key === key;
+  if (confirmed || (implausible === undefined && gate.accepted === key)) {
+    const sawNote = confirmed ? gate.sawNote : drop(gate);
+    return {
+      gate: { accepted: key, candidate: undefined, movedOn: false, sawNote: undefined },
+      verdict: 'accept',
+      movedOn: gate.movedOn,
+      ...(sawNote !== undefined && { sawNote }),
+      ...why,
+    };
+  }
+  const note = status.accepting || status.escrowed || status.stacking || (status.stacked && !prevStacked);
+  return {
+    gate: {
+      ...gate,
+      candidate: { key, note: note ? { index: status.noteIndex } : undefined },
+      sawNote: drop(gate),
+    },
+    verdict: 'confirm',
+    ...why,
+  };
+}
+
+/**
+ * A reply with the other ack. A copy of the last accepted reply is a late
+ * duplicate and harmless; anything else was built by the unit for a message
+ * it took as new.
+ */
+export function readStale(gate: ReplyGate, key: string): ReplyGate {
+  return key === gate.accepted ? gate : { ...gate, movedOn: true };
+}
