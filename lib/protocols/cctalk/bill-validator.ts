@@ -27,17 +27,15 @@ import {
   ignoreElements,
   interval,
   map,
-  of,
-  range,
   tap,
   throwError,
-  toArray,
 } from 'rxjs';
 import { CashwireError, DeviceError, InvalidArgumentError, TransportError } from '../../core/errors.js';
-import { type Money, money } from '../../core/money.js';
+import type { Money } from '../../core/money.js';
 import { pollWhileIdle } from '../../operators/poller.js';
+import { type BillType, readBillTable, readBillType } from './bill-table.js';
 import type { CcTalkBus } from './bus.js';
-import { type IdOptions, type ScalingFactor, parseBillId } from './coin-id.js';
+import type { IdOptions } from './coin-id.js';
 import { type CcTalkDevice, checkDeviceAddress, checkOption, createDeviceCore } from './device-base.js';
 import type { BillEvent, EventBuffer, SelfCheckResult } from './events.js';
 import { normalizeBillEvent, rawBillEvent } from './normalize.js';
@@ -78,11 +76,7 @@ export interface CcTalkBillValidatorOptions extends IdOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-export interface BillType {
-  readonly billType: number;
-  readonly id: string;
-  readonly money?: Money;
-}
+export type { BillType } from './bill-table.js';
 
 export class NoBillInEscrowError extends CashwireError {
   override readonly name = 'NoBillInEscrowError';
@@ -147,44 +141,56 @@ export function createCcTalkBillValidator(
   let held: CcTalkEscrowedBill | undefined;
   let holdTimers: Subscription | undefined;
 
-  const readBills$ = range(1, L.types).pipe(
-    concatMap((billType) =>
-      bus.request(address, 'REQUEST_BILL_ID', { billType }).pipe(
-        map((id) => ({ billType, id })),
-        catchError(() => of({ billType, id: '.......' })),
-      ),
-    ),
-    toArray(),
-    concatMap((ids) => {
-      // One 156 request per country seen in the ids.
-      const countries = [...new Set(ids.map((b) => b.id.slice(0, 2)).filter((c) => /^[A-Z]{2}$/.test(c)))];
+  const idOptions: IdOptions = options.currencyOf ? { currencyOf: options.currencyOf } : {};
+  const publish = (types: readonly BillType[]): void => {
+    table = types;
+    bills.next(types);
+  };
+  const readBills$ = readBillTable(bus, address, idOptions).pipe(
+    tap(({ types, unread }) => {
+      for (const u of unread) {
+        core.errors.next({
+          kind: 'decode',
+          protocol: 'cctalk',
+          message:
+            `Bill validator at address ${address}: bill type ${u.billType} could not be read (${u.reason}); ` +
+            'its value is unknown, not empty. It is read again when a bill of that type arrives.',
+          info: { address, billType: u.billType, reason: u.reason },
+        });
+      }
+      publish(types);
+    }),
+    ignoreElements(),
+  );
+
+  /**
+   * Act on a confirmed buffer. A new bill (stacked or in escrow) of a type whose value is unread
+   * has that type read again first, so it carries its value, in order with the rest.
+   */
+  const ingest$ = (buffer: EventBuffer<BillEvent>): Observable<never> =>
+    defer(() => {
+      const types = new Set<number>();
+      for (const e of reader.pending(buffer)) {
+        if ((e.kind === 'credit' || e.kind === 'escrow') && table[e.billType - 1]?.unread)
+          types.add(e.billType);
+      }
       return concat(
-        ...countries.map((country) =>
-          bus.request(address, 'REQUEST_COUNTRY_SCALING_FACTOR', { country }).pipe(
-            map((s): [string, ScalingFactor] => [country, s]),
-            catchError(() => of<[string, ScalingFactor]>([country, { factor: 0, decimalPlaces: 0 }])),
+        ...[...types].map((t) =>
+          readBillType(bus, address, t, idOptions).pipe(
+            tap((type) => {
+              if (type.unread) return;
+              publish(table.map((b) => (b.billType === t ? type : b)));
+              core.raw('bill-id', { billType: t, id: type.id });
+            }),
+            ignoreElements(),
           ),
         ),
-      ).pipe(
-        toArray(),
-        map((pairs) => {
-          const scaling = new Map(pairs);
-          return ids.map((b): BillType => {
-            const parsed = parseBillId(
-              b.id,
-              scaling.get(b.id.slice(0, 2)) ?? { factor: 0, decimalPlaces: 0 },
-              options,
-            );
-            return parsed.kind === 'bill' ? { ...b, money: money(parsed.amount, parsed.currency) } : b;
-          });
+        defer(() => {
+          reader.read(buffer);
+          return EMPTY;
         }),
       );
-    }),
-    tap((types) => {
-      table = types;
-      bills.next(types);
-    }),
-  );
+    });
 
   const apply$ = defer(() =>
     concat(
@@ -202,12 +208,7 @@ export function createCcTalkBillValidator(
   const connect$ = concat(
     bus.request(address, 'SIMPLE_POLL'),
     readBills$,
-    defer(() =>
-      read$().pipe(
-        tap((buffer) => reader.read(buffer)),
-        ignoreElements(),
-      ),
-    ),
+    defer(() => read$().pipe(concatMap(ingest$))),
     apply$,
   );
 
@@ -298,9 +299,27 @@ export function createCcTalkBillValidator(
       if (e.kind === 'escrow') return onEscrow(e.billType);
       if (e.kind === 'credit') {
         if (held?.billType === e.billType) clearHold();
-        const value = table[e.billType - 1]?.money;
-        if (value) {
-          core.events.next({ type: 'credit', device: ref, money: value, kind: 'bill', channel: e.billType });
+        const type = table[e.billType - 1];
+        if (type?.money) {
+          core.events.next({
+            type: 'credit',
+            device: ref,
+            money: type.money,
+            kind: 'bill',
+            channel: e.billType,
+          });
+        } else if (type?.unread) {
+          // Stacked, value unknown even after reading the type again: counted, never silent.
+          core.events.next({ type: 'events-lost', device: ref, count: 1 });
+          core.errors.next({
+            kind: 'events-lost',
+            protocol: 'cctalk',
+            message:
+              `Bill validator at address ${address}: a bill of type ${e.billType} was stacked (event ${counter}) ` +
+              'but that type could not be read, even when read again for this bill: its value is unknown and ' +
+              "it is not credited. Count it by hand (raw 'bill-stacked' event) and check the validator.",
+            info: { address, billType: e.billType, counter },
+          });
         } else {
           core.errors.next({
             kind: 'decode',
@@ -334,10 +353,10 @@ export function createCcTalkBillValidator(
       bus.queue,
       () =>
         read$().pipe(
-          tap((buffer) => {
+          concatMap((buffer) => {
             if (core.state.value.status === 'recovering')
               core.setState({ status: accepting ? 'enabled' : 'disabled' });
-            reader.read(buffer);
+            return ingest$(buffer);
           }),
         ),
       {

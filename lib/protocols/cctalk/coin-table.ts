@@ -8,37 +8,30 @@
  * is *unknown* (`unread`), and the acceptor driver reads it again later and
  * when a coin arrives there ({@link createCoinTable} does that work).
  *
- * A well-formed answer (a coin, a token, or blank) is taken at once. One
- * that is not is read again until two answers agree: the 8-bit checksum lets
- * about one damaged reply in 256 through, and a damaged id mostly no longer
- * parses (a unit that really holds an id this library cannot value still
- * answers it the same way twice). A lost line or a disposed bus is not a
- * failed read: it fails the request so the device's connect starts over.
+ * Each id is read as id-read.ts describes: failed requests asked again,
+ * a malformed answer asked again until two agree, a lost line passed on.
  */
 import {
   EMPTY,
   type Observable,
   ReplaySubject,
-  catchError,
   concat,
   concatMap,
   defer,
   ignoreElements,
   map,
-  of,
   range,
   tap,
-  throwError,
   toArray,
 } from 'rxjs';
-import { DisposedError, TransportError } from '../../core/errors.js';
 import { type Money, money } from '../../core/money.js';
 import type { CcTalkBus } from './bus.js';
 import { type IdOptions, parseCoinId } from './coin-id.js';
 import type { DeviceCore } from './device-base.js';
+import { ID_READS, readTrusted } from './id-read.js';
 
 /** Most 184 requests for one position before its id counts as unreadable (each request has the bus's own resends). */
-export const COIN_ID_READS = 3;
+export const COIN_ID_READS = ID_READS;
 
 /** Back-off between background reads of a coin id that could not be read, ms: doubles from `first` to `max`. */
 export const COIN_ID_RETRY_MS = { first: 1000, max: 60_000 } as const;
@@ -74,9 +67,6 @@ export interface CoinIdReadOptions extends IdOptions {
   readonly stopOnFailure?: boolean;
 }
 
-const isLineError = (e: unknown): boolean => e instanceof TransportError || e instanceof DisposedError;
-const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-
 /** `......`, or the six NULs or spaces some devices send for an empty position. */
 const BLANK_ID = /^[.\0 ]{6}$/;
 
@@ -89,7 +79,8 @@ function wellFormed(id: string, options: IdOptions): boolean {
 
 /**
  * Read the id of one position: the first well-formed answer, or two that
- * agree. Emits one result; errors only when the line is lost or the bus disposed.
+ * agree (see id-read.ts). Emits one result; errors only when the line is lost
+ * or the bus disposed.
  */
 export function readCoinId(
   bus: CcTalkBus,
@@ -97,27 +88,12 @@ export function readCoinId(
   position: number,
   options: CoinIdReadOptions = {},
 ): Observable<CoinIdRead> {
-  const reads = options.reads ?? COIN_ID_READS;
-  type Outcome = { readonly ok: true; readonly id: string } | { readonly ok: false; readonly reason: string };
-  const once = (): Observable<Outcome> =>
-    bus.request(address, 'REQUEST_COIN_ID', { position }).pipe(
-      map((id): Outcome => ({ ok: true, id })),
-      catchError((e: unknown) =>
-        isLineError(e) ? throwError(() => e) : of<Outcome>({ ok: false, reason: reasonOf(e) }),
-      ),
-    );
-  const step = (n: number, answers: readonly string[]): Observable<CoinIdRead> =>
-    once().pipe(
-      concatMap((o): Observable<CoinIdRead> => {
-        if (o.ok && (wellFormed(o.id, options) || answers.includes(o.id)))
-          return of({ kind: 'id', id: o.id });
-        const seen = o.ok ? [...answers, o.id] : answers;
-        const why = o.ok ? `malformed answers that disagree: '${seen.join("', '")}'` : o.reason;
-        if ((!o.ok && options.stopOnFailure) || n >= reads) return of({ kind: 'unread', reason: why });
-        return step(n + 1, seen);
-      }),
-    );
-  return defer(() => step(1, []));
+  return readTrusted(() => bus.request(address, 'REQUEST_COIN_ID', { position }), {
+    wellFormed: (id) => wellFormed(id, options),
+    show: (id) => `'${id}'`,
+    reads: options.reads ?? COIN_ID_READS,
+    ...(options.stopOnFailure !== undefined && { stopOnFailure: options.stopOnFailure }),
+  }).pipe(map((r): CoinIdRead => (r.kind === 'read' ? { kind: 'id', id: r.value } : r)));
 }
 
 /** What a position holds, from its read. */
