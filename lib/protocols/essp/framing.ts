@@ -211,20 +211,36 @@ export interface EsspSplitResult {
 /**
  * Split bytes holding any number of frames by their own LENGTH fields, using
  * the same rules as the streaming receiver (`createEsspParser`): junk before
- * an STX is reported as `discarded`, a lone 0x7F inside a frame abandons it
- * (`resync`) and starts a new one, LENGTH 0 abandons the frame, and a frame
- * whose CRC fails is reported as `crc` and skipped by its length.
+ * an STX is reported as `discarded`; a lone 0x7F inside a frame abandons it
+ * (`resync`) and starts a new one; LENGTH 0 or a failed CRC abandons it and
+ * the search goes on from a frame start it may have hidden ({@link hiddenStx}),
+ * else after it;
+ * bytes already covered by a diagnostic are not reported twice.
  */
+/** Where to go on after the failed attempt `bytes[start..end)`: a hidden STX in it, or its end. */
+function rescanFrom(bytes: Uint8Array, start: number, end: number): number {
+  const hidden = hiddenStx(bytes.subarray(start, end), end - start);
+  return hidden < 0 ? end : start + hidden;
+}
+
 export function splitFrames(bytes: Uint8Array): EsspSplitResult {
   const items: EsspSplitItem[] = [];
   const n = bytes.length;
   const body = new Uint8Array(ESSP_MAX_DATA_LENGTH + ESSP_FRAME_OVERHEAD);
+  /** Bytes before this index are in a diagnostic already. */
+  let reported = 0;
+  const report = (start: number, diagnostic: EsspFrameError, end: number): void => {
+    if (end > reported) items.push({ type: 'diagnostic', diagnostic, offset: start });
+    reported = Math.max(reported, end);
+  };
   let i = 0;
   outer: while (i < n) {
     if (bytes[i] !== ESSP_STX) {
       let end = bytes.indexOf(ESSP_STX, i);
       if (end < 0) end = n;
-      items.push({ type: 'diagnostic', diagnostic: discardedError(bytes, i, end), offset: i });
+      const from = Math.max(i, reported);
+      if (end > from)
+        items.push({ type: 'diagnostic', diagnostic: discardedError(bytes, from, end), offset: from });
       i = end;
       continue;
     }
@@ -238,11 +254,7 @@ export function splitFrames(bytes: Uint8Array): EsspSplitResult {
       if (b === ESSP_STX) {
         if (k + 1 >= n) break outer; // a trailing 0x7F cannot be judged yet
         if (bytes[k + 1] !== ESSP_STX) {
-          items.push({
-            type: 'diagnostic',
-            diagnostic: lostStxError(bytes.subarray(start, k)),
-            offset: start,
-          });
+          report(start, lostStxError(bytes.subarray(start, k)), k);
           i = k;
           continue outer;
         }
@@ -253,12 +265,8 @@ export function splitFrames(bytes: Uint8Array): EsspSplitResult {
       body[count++] = b;
       if (count === 2) {
         if (b === 0) {
-          items.push({
-            type: 'diagnostic',
-            diagnostic: zeroLengthError(bytes.subarray(start, k)),
-            offset: start,
-          });
-          i = k;
+          report(start, zeroLengthError(bytes.subarray(start, k)), k);
+          i = rescanFrom(bytes, start, k);
           continue outer;
         }
         need = b + ESSP_FRAME_OVERHEAD - 1;
@@ -267,18 +275,39 @@ export function splitFrames(bytes: Uint8Array): EsspSplitResult {
     const raw = bytes.slice(start, k);
     const length = body[1]!;
     const crcError = checkCrc(body, length, raw);
-    items.push(
-      crcError
-        ? { type: 'diagnostic', diagnostic: crcError, offset: start }
-        : { type: 'frame', frame: frameFromBody(body, length), raw, offset: start },
-    );
-    i = k;
+    if (crcError === undefined) {
+      items.push({ type: 'frame', frame: frameFromBody(body, length), raw, offset: start });
+      i = k;
+    } else {
+      report(start, crcError, k);
+      i = rescanFrom(bytes, start, k);
+    }
   }
   return { items, rest: bytes.slice(i) };
 }
 
 // ---------------------------------------------------------------------------
 // Shared by the decoder, the splitter and the streaming parser.
+
+/**
+ * Where a failed attempt's wire bytes `raw[0..length)` may hide the STX of
+ * another frame, or -1. Inside an attempt every 0x7F after its STX arrived
+ * in a pair (a lone one would have restarted the frame), so a real STX can
+ * only hide as the second byte of a pair; and a real STX is followed by a
+ * SEQ/ADDR byte, which is never 0x7F. Searching only there keeps the receiver
+ * linear on any input: a run of 0x7F bytes offers no candidate at all.
+ */
+export function hiddenStx(raw: Uint8Array, length: number): number {
+  for (let j = 1; j + 1 < length; j++) {
+    if (raw[j] !== ESSP_STX) continue;
+    // A pair that ends the attempt counts, whatever follows: deciding on a
+    // byte of the next chunk would make the result depend on how reads split.
+    const after = j + 2 < length ? raw[j + 2]! : -1;
+    if (after !== ESSP_STX) return j + 1;
+    j++; // skip the rest of this pair
+  }
+  return -1;
+}
 
 /** Build the frame from an unstuffed body (`SEQ/ADDR LENGTH DATA CRCL CRCH`); copies DATA. */
 export function frameFromBody(body: Uint8Array, length: number): EsspFrame {

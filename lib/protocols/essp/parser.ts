@@ -33,6 +33,7 @@ import {
   ESSP_STX,
   frameFromBody,
   gapError,
+  hiddenStx,
   lostStxError,
   zeroLengthError,
   type EsspFrame,
@@ -52,10 +53,21 @@ export function createEsspParser(): FrameParser<EsspFrame> {
   let count = 0; // bytes in `body`
   let need = 2; // body bytes that complete the frame; known once LENGTH arrives
   let rawLen = 0;
+  /**
+   * The frame being collected holds a byte not yet covered by any diagnostic.
+   * A rescan (see `feed`) goes over bytes already reported; an attempt made
+   * of those alone fails silently, so damage is reported once.
+   */
+  let fresh = false;
+  /** Whether the held 0x7F (see `held`) is such a new byte. */
+  let heldFresh = false;
+  /** Set when an attempt failed on LENGTH 0 or its CRC: its wire length, to rescan it. */
+  let failedLen = 0;
 
-  const startFrame = (): void => {
+  const startFrame = (isFresh: boolean): void => {
     inFrame = true;
     held = false;
+    fresh = isFresh;
     raw[0] = ESSP_STX;
     rawLen = 1;
     count = 0;
@@ -64,15 +76,22 @@ export function createEsspParser(): FrameParser<EsspFrame> {
 
   /**
    * Consume frame bytes from `chunk[start..]`; returns where it stopped (frame
-   * done or chunk end). State is copied into locals for the byte loop and
-   * written back on every exit, which keeps the hot loop free of closure slots.
+   * done or chunk end). Bytes before index `quiet` were already reported (see
+   * `feed`). State is copied into locals for the byte loop and written back on
+   * every exit, which keeps the hot loop free of closure slots.
    */
-  const collect = (chunk: Uint8Array, start: number, out: DeframeOutput<EsspFrame>[]): number => {
+  const collect = (
+    chunk: Uint8Array,
+    start: number,
+    quiet: number,
+    out: DeframeOutput<EsspFrame>[],
+  ): number => {
     const n = chunk.length;
     let h = held;
     let c = count;
     let r = rawLen;
     let want = need;
+    let f = fresh;
     let i = start;
     let done = false;
     for (; i < n; i++) {
@@ -80,23 +99,30 @@ export function createEsspParser(): FrameParser<EsspFrame> {
       if (b === ESSP_STX) {
         if (!h) {
           h = true;
+          heldFresh = i >= quiet;
           continue;
         }
         h = false; // stuffed pair: one data byte 0x7F, both bytes stay in `raw`
+        f = f || heldFresh || i >= quiet;
         raw[r++] = ESSP_STX;
       } else if (h) {
-        // The held 0x7F was an STX: drop what we had and start over from it.
-        out.push({ type: 'diagnostic', diagnostic: lostStxError(raw.slice(0, r)) });
+        // The held 0x7F was an STX (a 0x7F followed by another byte always
+        // is): drop what we had and start over from it.
+        if (f) out.push({ type: 'diagnostic', diagnostic: lostStxError(raw.slice(0, r)) });
+        f = heldFresh || i >= quiet;
         h = false;
         r = 1;
         c = 0;
         want = 2;
+      } else if (i >= quiet) {
+        f = true;
       }
       raw[r++] = b;
       body[c++] = b;
       if (c === 2) {
         if (b === 0) {
-          out.push({ type: 'diagnostic', diagnostic: zeroLengthError(raw.slice(0, r)) });
+          if (f) out.push({ type: 'diagnostic', diagnostic: zeroLengthError(raw.slice(0, r)) });
+          failedLen = r;
           done = true;
           break;
         }
@@ -105,16 +131,18 @@ export function createEsspParser(): FrameParser<EsspFrame> {
         const length = want - (ESSP_FRAME_OVERHEAD - 1);
         const wire = raw.slice(0, r);
         const crcError = checkCrc(body, length, wire);
-        out.push(
-          crcError
-            ? { type: 'diagnostic', diagnostic: crcError }
-            : { type: 'frame', frame: frameFromBody(body, length), raw: wire },
-        );
+        if (crcError === undefined) {
+          out.push({ type: 'frame', frame: frameFromBody(body, length), raw: wire });
+        } else {
+          if (f) out.push({ type: 'diagnostic', diagnostic: crcError });
+          failedLen = r;
+        }
         done = true;
         break;
       }
     }
     held = h;
+    fresh = f;
     count = c;
     rawLen = r;
     need = want;
@@ -125,38 +153,69 @@ export function createEsspParser(): FrameParser<EsspFrame> {
     return n;
   };
 
+  /**
+   * Run `w` through the receiver; its first `q` bytes were already reported in
+   * an earlier diagnostic, so they yield frames but no new diagnostics.
+   *
+   * After an attempt fails on LENGTH 0 or its CRC, its bytes are searched for
+   * a frame start it swallowed (see {@link hiddenStx}): a frame that ends in a
+   * stuffed CRC byte (`.. 7F 7F`) and lost its own STX leaves that pair as the
+   * first 0x7F the receiver sees, which then pairs with the real STX of the
+   * next frame (`7F 7F | 7F 00 11 ..`). A retransmission repeats the very same
+   * bytes, so without the search every copy would be lost the same way.
+   */
+  const feed = (w: Uint8Array, q: number, out: DeframeOutput<EsspFrame>[]): void => {
+    let i = 0;
+    while (i < w.length) {
+      if (inFrame) {
+        i = collect(w, i, q, out);
+        if (failedLen > 0) {
+          // Rescan from the first STX the failed attempt may have hidden (all
+          // its bytes are reported already); the receiver state then carries
+          // on into the rest of `w`.
+          const from = hiddenStx(raw, failedLen);
+          const replay = from < 0 ? undefined : raw.slice(from, failedLen);
+          failedLen = 0;
+          if (replay !== undefined) feed(replay, replay.length, out);
+        }
+        continue;
+      }
+      const stx = w.indexOf(ESSP_STX, i);
+      const end = stx < 0 ? w.length : stx;
+      const from = Math.max(i, q);
+      if (end > from) out.push({ type: 'diagnostic', diagnostic: discardedError(w, from, end) });
+      if (stx < 0) break;
+      const whole = wholeFrame(w, stx);
+      if (whole !== undefined) {
+        out.push(whole);
+        i = stx + whole.raw.length;
+        continue;
+      }
+      startFrame(stx >= q);
+      i = stx + 1;
+    }
+  };
+
   return {
     push(chunk: Uint8Array): DeframeOutput<EsspFrame>[] {
       const out: DeframeOutput<EsspFrame>[] = [];
-      const n = chunk.length;
-      let i = 0;
-      while (i < n) {
-        if (inFrame) {
-          i = collect(chunk, i, out);
-          continue;
-        }
-        const stx = chunk.indexOf(ESSP_STX, i);
-        const end = stx < 0 ? n : stx;
-        if (end > i) out.push({ type: 'diagnostic', diagnostic: discardedError(chunk, i, end) });
-        if (stx < 0) break;
-        const whole = wholeFrame(chunk, stx);
-        if (whole !== undefined) {
-          out.push(whole);
-          i = stx + whole.raw.length;
-          continue;
-        }
-        startFrame();
-        i = stx + 1;
-      }
+      feed(chunk, 0, out);
       return out;
     },
     reset(): DeframeOutput<EsspFrame>[] {
-      if (!inFrame) return [];
-      if (held) raw[rawLen++] = ESSP_STX;
-      const partial = raw.slice(0, rawLen);
-      inFrame = false;
-      held = false;
-      return [{ type: 'diagnostic', diagnostic: gapError(partial) }];
+      const out: DeframeOutput<EsspFrame>[] = [];
+      // Drop the partial frame, then look again from a frame start it may
+      // have swallowed (see feed), until nothing is left half-collected.
+      while (inFrame) {
+        if (held) raw[rawLen++] = ESSP_STX;
+        const partial = raw.slice(0, rawLen);
+        if (fresh || (held && heldFresh)) out.push({ type: 'diagnostic', diagnostic: gapError(partial) });
+        inFrame = false;
+        held = false;
+        const from = hiddenStx(partial, partial.length);
+        if (from >= 0) feed(partial.subarray(from), partial.length - from, out);
+      }
+      return out;
     },
     get pending(): boolean {
       return inFrame;

@@ -256,7 +256,7 @@ describe('ccTalk coin acceptor: coin ids that cannot be read', function () {
     expect(messages(errors).some((m) => m.includes('could not be read'))).to.equal(false);
   });
 
-  // Both found by the per-item soak (they were skipped in spec/soak/known-driver-bugs.spec.ts).
+  // Both found by the per-item soak (first recorded as skipped soak tests).
   it('a coin id read lost at connect does not turn every later coin of that position into a silent loss', () => {
     const h = createHarness();
     // Position 7 (EU100A, 1 EUR) does not answer its id read while the driver connects.
