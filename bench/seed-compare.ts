@@ -21,7 +21,6 @@
 import { createRequire } from 'node:module';
 import type { Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { Bench } from 'tinybench';
 import { deframeAndDecode, deframeDecryptDecode, deframeOnly, type ReceiveCounts } from './essp-receive.js';
 import { atLeast, printTargets, type Target } from './device-targets.js';
 import { mb, ms, thousands, type BenchRun, type Suite } from './report.js';
@@ -111,6 +110,12 @@ function frameChunks(stream: FrameStream): Uint8Array[] {
   return out;
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 interface Pair {
   readonly stage: string;
   readonly input: string;
@@ -175,51 +180,65 @@ async function run({ quick }: BenchRun): Promise<void> {
   console.log('\nwhat each side recovers from the input (events: as each library counts them)');
   console.table(checks);
 
-  const bench = new Bench({
-    name: 'seed compare',
-    time: quick ? 200 : 1500,
-    warmupTime: quick ? 50 : 300,
-    warmupIterations: quick ? 1 : 2,
-    iterations: quick ? 2 : 5,
-  });
-  for (const p of pairs) {
-    bench.add(`cashwire ${p.stage} / ${p.input}`, () => void p.ours());
-    bench.add(`older ${p.stage} / ${p.input}`, async () => {
-      await p.seed();
-    });
-  }
+  // Rounds that alternate the two sides pass by pass (and which side goes
+  // first), so a change in the machine's load hits both alike; the ratio is
+  // taken per round and the median round is reported. A stalled pass moves a
+  // median far less than a mean.
+  const rounds = quick ? 3 : 15;
   const started = performance.now();
-  await bench.run();
-  // The median pass, not the mean: on a shared machine one pass stalled by
-  // another process drags a mean of a few passes far more than a median.
-  const median = (i: number): number => {
-    const r = bench.tasks[i]!.result;
-    if (r.state !== 'completed') throw new Error(`${bench.tasks[i]!.name}: ${r.state}`);
-    return r.latency.p50 / 1000;
-  };
-  const rme = (i: number): string => {
-    const r = bench.tasks[i]!.result;
-    return r.state === 'completed' ? r.latency.rme.toFixed(0) : '?';
-  };
-  const rows = pairs.map((p, k) => {
-    const ours = median(2 * k);
-    const seed = median(2 * k + 1);
-    return {
+  const rows = [];
+  const ratios: number[] = [];
+  for (const p of pairs) {
+    p.ours(); // warm-up, both sides
+    await p.seed();
+    const ourTimes: number[] = [];
+    const seedTimes: number[] = [];
+    const roundRatios: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const timeOurs = (): number => {
+        const t = performance.now();
+        p.ours();
+        return performance.now() - t;
+      };
+      const timeSeed = async (): Promise<number> => {
+        const t = performance.now();
+        await p.seed();
+        return performance.now() - t;
+      };
+      let o: number;
+      let sd: number;
+      if (r % 2 === 0) {
+        o = timeOurs();
+        sd = await timeSeed();
+      } else {
+        sd = await timeSeed();
+        o = timeOurs();
+      }
+      ourTimes.push(o);
+      seedTimes.push(sd);
+      roundRatios.push(sd / o);
+    }
+    const ours = median(ourTimes) / 1000;
+    const seed = median(seedTimes) / 1000;
+    const ratio = median(roundRatios);
+    ratios.push(ratio);
+    rows.push({
       stage: p.stage,
       input: p.input,
       'cashwire MB/s': mb(p.bytes / ours),
       'older MB/s': mb(p.bytes / seed),
-      '± rme % (cashwire / older)': `${rme(2 * k)} / ${rme(2 * k + 1)}`,
-      'cashwire ÷ older': (seed / ours).toFixed(1),
-    };
-  });
+      'cashwire ÷ older (median round)': ratio.toFixed(1),
+      'rounds: lowest – highest': `${Math.min(...roundRatios).toFixed(1)} – ${Math.max(...roundRatios).toFixed(1)}`,
+    });
+  }
   console.log(
-    `\nthroughput on the same bytes, from the median pass (one pass = one whole stream; ${ms(performance.now() - started)} ms)`,
+    `\nthroughput on the same bytes: ${rounds} rounds per stage, each one pass of either side in turn, ` +
+      `median pass shown (one pass = one whole stream; ${ms(performance.now() - started)} ms)`,
   );
   console.table(rows);
 
   const targets: Target[] = pairs
-    .map((p, k) => ({ p, ratio: median(2 * k + 1) / median(2 * k) }))
+    .map((p, k) => ({ p, ratio: ratios[k]! }))
     .filter(({ p }) => !p.stage.startsWith('A'))
     .map(({ p, ratio }) => ({
       what: `decode throughput ÷ older library: ${p.stage.slice(2)}, ${p.input}`,
