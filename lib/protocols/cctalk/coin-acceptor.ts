@@ -12,7 +12,9 @@
  * Credits are reported exactly once through the event counter (a changed
  * counter is confirmed by a second identical read first); a restart
  * (counter back to 0) re-applies inhibits and master enable without
- * crediting anything again.
+ * crediting anything again. Acceptance is only ever switched on after a
+ * trusted buffer read: a restarted unit's counter stays 0 while it is
+ * inhibited, so the restart is always seen before its next coin.
  *
  * A coin id that cannot be read (see coin-table.ts) leaves its position's
  * value unknown, never empty: the position is kept inhibited until the id is
@@ -35,8 +37,9 @@ import {
   take,
   tap,
   concatMap,
+  throwIfEmpty,
 } from 'rxjs';
-import { InvalidArgumentError } from '../../core/errors.js';
+import { DecodeError, InvalidArgumentError } from '../../core/errors.js';
 import { type Money, money } from '../../core/money.js';
 import { pollWhileIdle } from '../../operators/poller.js';
 import type { CcTalkBus } from './bus.js';
@@ -200,9 +203,26 @@ export function createCcTalkCoinAcceptor(
     coins.readAll$,
     // The baseline is read while the acceptor is still inhibited: a coin taken after
     // acceptance is switched on is then always newer than the baseline, never folded into it.
-    defer(() => read$().pipe(concatMap(ingest$))),
+    // Without a trusted read acceptance stays off (the connect is tried again): a unit that
+    // restarted during an outage shows it only by its counter of 0, which its first coin ends.
+    defer(() =>
+      read$().pipe(
+        throwIfEmpty(
+          () =>
+            new DecodeError(
+              `Coin acceptor at address ${address}: no two event buffer reads agreed; ` +
+                'acceptance stays off until the buffer can be read.',
+              { address },
+            ),
+        ),
+        concatMap(ingest$),
+      ),
+    ),
     apply$,
   );
+
+  /** Restarts the ring reader has seen (counter back to 0); each re-applies the settings. */
+  let restarts = 0;
 
   /** A coin the unit took whose value cannot be known: counted as lost, never dropped silently. */
   const unvalued = (position: number, counter: number): void => {
@@ -256,7 +276,10 @@ export function createCcTalkCoinAcceptor(
         if (normalized) core.events.next(normalized);
       }
     },
-    () => apply$.subscribe({ error: (err: unknown) => core.report(err) }),
+    () => {
+      restarts += 1;
+      apply$.subscribe({ error: (err: unknown) => core.report(err) });
+    },
   );
 
   // A restart shows as the event counter going back to 0, except when it already was 0 (no
@@ -270,12 +293,30 @@ export function createCcTalkCoinAcceptor(
   let zeroPolls = 0;
   let settingsPolls = 0;
   let maskSuspect = false;
+  let masterSuspect = false;
+  // A unit found inhibited may have restarted since the last buffer read: its counter is then 0
+  // and stays 0 only while it is inhibited. Switching it on before the buffer is read again
+  // would let new coins move the counter past 0 unseen; the ring reader would then measure them
+  // against the old counter (83 → 1 reads as 173 events, 168 of them "lost"; 1 → 1 hides a coin).
+  // So the buffer is read and acted on first: a restart is then seen as one, and re-applies
+  // the settings itself.
   const checkMaster$ = (counter: number): Observable<unknown> =>
     bus.request(address, 'REQUEST_MASTER_INHIBIT_STATUS').pipe(
       concatMap((status) => {
         if (status.accepting || !accepting) return EMPTY;
         core.raw('inhibited-unexpectedly', { counter });
-        return apply$;
+        const seen = restarts;
+        // Without a trusted read the unit stays off, and the next poll checks again.
+        masterSuspect = true;
+        return read$().pipe(
+          concatMap((buffer) => {
+            masterSuspect = false;
+            return concat(
+              ingest$(buffer),
+              defer(() => (restarts === seen ? apply$ : EMPTY)),
+            );
+          }),
+        );
       }),
     );
   const checkMask$ = defer(() =>
@@ -310,6 +351,7 @@ export function createCcTalkCoinAcceptor(
         else if (++settingsPolls % SETTINGS_CHECK_EVERY === 0) {
           settings = concat(checkMaster$(buffer.counter), checkMask$);
         }
+        if (masterSuspect && settings === EMPTY) settings = checkMaster$(buffer.counter);
         return concat(ingest$(buffer), settings, suspectMask$, coins.probe$, syncMask$);
       }),
     );
