@@ -280,6 +280,8 @@ export function createCcTalkCoinAcceptor(
       restarts += 1;
       apply$.subscribe({ error: (err: unknown) => core.report(err) });
     },
+    // (0,0) is the null event: a unit never buffers it, its buffer is all (0,0) after a restart.
+    (e) => e.kind === 'error' && e.code === 0,
   );
 
   // A restart shows as the event counter going back to 0, except when it already was 0 (no

@@ -270,14 +270,37 @@ export function ringDistance(last: number, counter: number): number {
 }
 
 /**
+ * A restart whose counter of 0 was never read: the counter is below the last
+ * one and under the buffer depth, and every slot from `counter` on is blank.
+ * Had the counter wrapped (255 → 1) instead, those slots would hold events
+ * 255, 254, …; only a buffer zeroed at power-up or reset leaves them blank.
+ * A counter of 5 or more leaves no slot to tell by.
+ */
+function restartedUnseen<E>(last: number, buffer: EventBuffer<E>, isBlank: (event: E) => boolean): boolean {
+  const { counter, entries } = buffer;
+  return (
+    counter < last &&
+    counter < EVENT_BUFFER_DEPTH &&
+    entries.length >= EVENT_BUFFER_DEPTH &&
+    entries.slice(counter).every(isBlank)
+  );
+}
+
+/**
  * Feed one 229/159 buffer read. Reports each new buffered result exactly
  * once, oldest first; a repeated read reports nothing; a counter back at 0 is
  * a reset (old entries are not credited again); a jump beyond the buffer
  * depth reports `events-lost` with the count before the results still held.
+ *
+ * `isBlank` names the pair a zeroed buffer holds, for buffers where it is
+ * never a real event (229's (0,0) null event; not 159, where (0,0) is
+ * "master inhibit active"). With it, a restart whose 0 was missed is told
+ * from a wrap where the buffer shows it: a reset, then the events since.
  */
 export function updateCreditRing<E>(
   tracker: CreditRingTracker,
   buffer: EventBuffer<E>,
+  isBlank?: (event: E) => boolean,
 ): { readonly tracker: CreditRingTracker; readonly outputs: readonly RingOutput<E>[] } {
   const { counter } = buffer;
   const last = tracker.lastCounter;
@@ -285,6 +308,10 @@ export function updateCreditRing<E>(
   if (last === undefined) return { tracker: next, outputs: [{ type: 'baseline', counter }] };
   if (counter === last) return { tracker, outputs: [] };
   if (counter === 0) return { tracker: next, outputs: [{ type: 'reset', previous: last }] };
+  if (isBlank !== undefined && restartedUnseen(last, buffer, isBlank)) {
+    const since = updateCreditRing(createCreditRingTracker(0), buffer);
+    return { tracker: next, outputs: [{ type: 'reset', previous: last }, ...since.outputs] };
+  }
   const fresh = ringDistance(last, counter);
   const outputs: RingOutput<E>[] = [];
   const shown = Math.min(fresh, EVENT_BUFFER_DEPTH, buffer.entries.length);

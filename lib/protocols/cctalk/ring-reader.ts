@@ -50,11 +50,13 @@ export function createRingReader<E>(
   what: string,
   onEvent: (event: E, counter: number) => void,
   onReset: () => void,
+  /** The pair a zeroed buffer holds, where it is never a real event (see updateCreditRing). */
+  isBlank?: (event: E) => boolean,
 ): RingReader<E> {
   let tracker: CreditRingTracker = createCreditRingTracker();
   return {
     read: (buffer) => {
-      const step = updateCreditRing(tracker, buffer);
+      const step = updateCreditRing(tracker, buffer, isBlank);
       tracker = step.tracker;
       for (const out of step.outputs) {
         switch (out.type) {
@@ -84,7 +86,9 @@ export function createRingReader<E>(
       }
     },
     pending: (buffer) =>
-      updateCreditRing(tracker, buffer).outputs.flatMap((out) => (out.type === 'event' ? [out.event] : [])),
+      updateCreditRing(tracker, buffer, isBlank).outputs.flatMap((out) =>
+        out.type === 'event' ? [out.event] : [],
+      ),
     rebase: () => {
       tracker = createCreditRingTracker();
     },
