@@ -15,7 +15,7 @@
  * times a second runs it cold each time, when every extra layer costs. Events
  * are only built while `events$` has a subscriber.
  */
-import { Observable, type SchedulerLike, Subject, type Subscriber, Subscription, asyncScheduler } from 'rxjs';
+import { Observable, type SchedulerLike, Subject, Subscription, asyncScheduler } from 'rxjs';
 import {
   type CashwireError,
   CommandTimeoutError,
@@ -135,6 +135,27 @@ export interface RequestQueue<F> {
   dispose(): void;
 }
 
+/** Where a request started with {@link DirectRequestQueue.start} reports: its value, then completion, or an error. */
+export interface RequestSink<R> {
+  next(value: R): void;
+  error(e: unknown): void;
+  complete(): void;
+}
+
+/**
+ * The queue `createRequestQueue` makes: a {@link RequestQueue} that can also
+ * start a request without an Observable around it, for a driver layer that
+ * already runs inside its own (one layer fewer on every poll).
+ */
+export interface DirectRequestQueue<F> extends RequestQueue<F> {
+  /**
+   * `send(request).subscribe(sink)` without the Observable: the request is
+   * queued at once; the returned function does what unsubscribing would
+   * (removes it while waiting, abandons it in flight).
+   */
+  start<R>(request: Request<F, R>, sink: RequestSink<R>): () => void;
+}
+
 export interface ExchangeIo<F> {
   write(bytes: Uint8Array): Observable<void>;
   /** Decoded frames from the device. Subscribed once, when the queue is created. */
@@ -205,13 +226,14 @@ class Job<F> {
   readonly bytes: Uint8Array;
   readonly timeoutMs: number;
   readonly attempts: number;
-  readonly subscriber: Subscriber<unknown>;
+  /** Where the outcome goes: the subscriber of `send`, or the sink given to `start`. */
+  readonly subscriber: RequestSink<unknown>;
   constructor(
     request: Request<F, unknown>,
     bytes: Uint8Array,
     timeoutMs: number,
     attempts: number,
-    subscriber: Subscriber<unknown>,
+    subscriber: RequestSink<unknown>,
   ) {
     this.request = request;
     this.bytes = bytes;
@@ -245,7 +267,10 @@ class WriteWatch<F> {
   }
 }
 
-export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOptions = {}): RequestQueue<F> {
+export function createRequestQueue<F>(
+  io: ExchangeIo<F>,
+  options: ExchangeOptions = {},
+): DirectRequestQueue<F> {
   const scheduler = options.scheduler ?? asyncScheduler;
   const defaultTimeout = resolveTimeout('timeoutMs', options.timeoutMs, EXCHANGE_LIMITS.timeoutMs.default);
   const defaultAttempts = resolveAttempts('attempts', options.attempts, EXCHANGE_LIMITS.attempts.default);
@@ -556,48 +581,55 @@ export function createRequestQueue<F>(io: ExchangeIo<F>, options: ExchangeOption
     }),
   );
 
-  const send = <R>(request: Request<F, R>): Observable<R> =>
-    new Observable<R>((subscriber) => {
-      if (endedWith) {
-        subscriber.error(endedWith());
-        return undefined;
+  const noop = (): void => undefined;
+
+  const start = <R>(request: Request<F, R>, sink: RequestSink<R>): (() => void) => {
+    if (endedWith) {
+      sink.error(endedWith());
+      return noop;
+    }
+    let timeoutMs: number;
+    let attempts: number;
+    try {
+      timeoutMs =
+        request.timeoutMs === undefined
+          ? defaultTimeout
+          : resolveTimeout(`${request.label}.timeoutMs`, request.timeoutMs, defaultTimeout);
+      attempts =
+        request.attempts === undefined
+          ? defaultAttempts
+          : resolveAttempts(`${request.label}.attempts`, request.attempts, defaultAttempts);
+    } catch (e) {
+      sink.error(e);
+      return noop;
+    }
+    const job = new Job<F>(
+      request,
+      request.bytes.slice(),
+      timeoutMs,
+      attempts,
+      sink,
+    );
+    queued.push(job);
+    updateBusy();
+    pump();
+    return () => {
+      if (job.state === 'waiting') {
+        const i = queued.indexOf(job);
+        if (i >= 0) queued.splice(i, 1);
+        job.state = 'done';
+        updateBusy();
+      } else if (job.state === 'running') {
+        endAttempt(job);
+        if (events.observed) events.next({ type: 'abandoned', time: scheduler.now(), label: request.label });
+        finish(job);
       }
-      let timeoutMs: number;
-      let attempts: number;
-      try {
-        timeoutMs =
-          request.timeoutMs === undefined
-            ? defaultTimeout
-            : resolveTimeout(`${request.label}.timeoutMs`, request.timeoutMs, defaultTimeout);
-        attempts =
-          request.attempts === undefined
-            ? defaultAttempts
-            : resolveAttempts(`${request.label}.attempts`, request.attempts, defaultAttempts);
-      } catch (e) {
-        subscriber.error(e);
-        return undefined;
-      }
-      const job = new Job<F>(request, request.bytes.slice(), timeoutMs, attempts, subscriber);
-      queued.push(job);
-      updateBusy();
-      pump();
-      return () => {
-        if (job.state === 'waiting') {
-          const i = queued.indexOf(job);
-          if (i >= 0) queued.splice(i, 1);
-          job.state = 'done';
-          updateBusy();
-        } else if (job.state === 'running') {
-          endAttempt(job);
-          if (events.observed)
-            events.next({ type: 'abandoned', time: scheduler.now(), label: request.label });
-          finish(job);
-        }
-      };
-    });
+    };
+  };
 
   return {
-    send,
+    send: (request) => new Observable((subscriber) => start(request, subscriber)),
+    start,
     busy$,
     get state() {
       return busyEnded ? 'ended' : busyNow ? 'busy' : 'idle';

@@ -13,7 +13,7 @@ import { Observable, type SchedulerLike, Subject, asyncScheduler } from 'rxjs';
 import { bytesEqual } from '../../core/bytes.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { InvalidArgumentError } from '../../core/errors.js';
-import { type RequestQueue, createRequestQueue } from '../../operators/exchange.js';
+import { type DirectRequestQueue, type RequestQueue, createRequestQueue } from '../../operators/exchange.js';
 import { type FrameTrace, type TraceDetails, frameLogger, traceRecord } from '../../operators/trace.js';
 import type { Transport } from '../../transport/transport.js';
 import { ESSP_PROTOCOL, type EsspFrame } from './framing.js';
@@ -42,7 +42,7 @@ export interface EsspBusOptions {
 /** What the sessions share through the bus. Not meant for application code. */
 export interface EsspLine {
   readonly scheduler: SchedulerLike;
-  readonly queue: RequestQueue<EsspRx>;
+  readonly queue: DirectRequestQueue<EsspRx>;
   /** Sequence-flag state of every address (immutable value, replaced on each transition). */
   link: EsspLinkState;
   /** True while trace records are wanted (a trace$ subscriber, or the frame log): skip building details otherwise. */

@@ -12,7 +12,6 @@ import {
   EncryptionRequiredError,
   isCashwireError,
 } from '../../core/errors.js';
-import type { Subscription } from 'rxjs';
 import type { MatchResult, Request } from '../../operators/exchange.js';
 import type { EsspLine, EsspRx } from './bus.js';
 import { type EsspCommandName, type EsspReply as TableReply, decodeReply } from './commands/table.js';
@@ -93,7 +92,9 @@ class Command implements Request<EsspRx, AnyReply>, Running {
   readonly #ctx: SessionContext;
   readonly #sink: ReplySink;
   readonly #release: () => void;
-  #sent: Subscription | undefined;
+  /** Abandons the queued request; undefined until `start` has returned. */
+  #cancel: (() => void) | undefined;
+  #stopped = false;
 
   /** Builds the frame; throws (nothing written) when it cannot be built. */
   constructor(deps: ExchangeDeps, row: AnyCommandDef, data: Uint8Array, encrypt: boolean, sink: ReplySink) {
@@ -120,11 +121,16 @@ class Command implements Request<EsspRx, AnyReply>, Running {
   }
 
   start(): void {
-    this.#sent = this.#deps.line.queue.send(this).subscribe(this);
+    // The command is both the request and where its outcome goes.
+    const cancel = this.#deps.line.queue.start(this, this);
+    // Stopped while the queue delivered synchronously (an in-memory device).
+    if (this.#stopped) cancel();
+    else this.#cancel = cancel;
   }
 
   stop(): void {
-    this.#sent?.unsubscribe();
+    this.#stopped = true;
+    this.#cancel?.();
     this.#release();
   }
 
