@@ -603,13 +603,7 @@ export function createRequestQueue<F>(
       sink.error(e);
       return noop;
     }
-    const job = new Job<F>(
-      request,
-      request.bytes.slice(),
-      timeoutMs,
-      attempts,
-      sink,
-    );
+    const job = new Job<F>(request, request.bytes.slice(), timeoutMs, attempts, sink);
     queued.push(job);
     updateBusy();
     pump();
