@@ -23,8 +23,9 @@ export const POLLER_LIMITS = { intervalMs: { min: 0, max: 600_000 } } as const;
  * Repeatedly runs `poll()` and emits every value it produces.
  *
  * Cadence, precisely:
- * 1. On subscribe, the first poll starts as soon as `queue.busy$` reports idle
- *    (immediately if it already is).
+ * 1. On subscribe, the first poll starts as soon as the queue is idle
+ *    (immediately if it already is). Idle is read from `queue.state` when the
+ *    queue has one, else from `queue.busy$`.
  * 2. When a poll finishes (completes, or errors), a pause of `intervalMs` starts.
  * 3. When the pause is over, the next poll starts at the first moment the queue
  *    is idle: if a user command is in flight or waiting, the poll waits for it, so
@@ -35,7 +36,8 @@ export const POLLER_LIMITS = { intervalMs: { min: 0, max: 600_000 } } as const;
  * queue's timeouts guarantee that for queued requests). A poll error is not
  * fatal: it goes to `onError` and the cadence continues. Polling stops on
  * unsubscribe (the poll in flight is then unsubscribed, i.e. abandoned), and
- * completes when `busy$` completes (the queue was disposed or lost its line).
+ * completes at the next due moment once the queue has ended (`busy$` completed,
+ * `state` 'ended': the queue was disposed or lost its line).
  *
  * @throws OptionRangeError when `intervalMs` is out of range.
  */
@@ -58,8 +60,9 @@ export function pollWhileIdle<T>(
 
   // Per cycle: one timer for the pause, and a look at the queue's `state`
   // when it has one. busy$ is listened to only while a due poll waits for a
-  // busy queue (or always, for a queue without `state`), so an idle device's
-  // cycle builds no operator chain and takes no busy$ emission (see exchange.ts).
+  // busy queue (and briefly at each due moment, for a queue without `state`),
+  // so an idle device's cycle builds no operator chain and takes no busy$
+  // emission (see exchange.ts).
   return new Observable<T>((subscriber) => {
     let stopped = false;
     /** A poll should start at the first moment the queue is idle. */

@@ -6,8 +6,9 @@
  * to send and how to read the answer.
  *
  * The bus also keeps the sequence-flag state of every address (link.ts) and
- * the line-level observability: one trace record per frame in and out, and
- * the deframer's diagnostics (junk, CRC errors, resyncs).
+ * the line-level observability: one trace record per frame in and out (built
+ * only while trace$ has a subscriber or the frame log is on), and the
+ * deframer's diagnostics (junk, CRC errors, resyncs).
  */
 import { Observable, type SchedulerLike, Subject, asyncScheduler } from 'rxjs';
 import { bytesEqual } from '../../core/bytes.js';
