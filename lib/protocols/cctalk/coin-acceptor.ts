@@ -38,6 +38,7 @@ import {
   tap,
   concatMap,
   throwIfEmpty,
+  defaultIfEmpty,
 } from 'rxjs';
 import { DecodeError, InvalidArgumentError } from '../../core/errors.js';
 import { type Money, money } from '../../core/money.js';
@@ -305,14 +306,18 @@ export function createCcTalkCoinAcceptor(
   const checkMaster$ = (counter: number): Observable<unknown> =>
     bus.request(address, 'REQUEST_MASTER_INHIBIT_STATUS').pipe(
       concatMap((status) => {
+        masterSuspect = false;
         if (status.accepting || !accepting) return EMPTY;
         core.raw('inhibited-unexpectedly', { counter });
         const seen = restarts;
-        // Without a trusted read the unit stays off, and the next poll checks again.
-        masterSuspect = true;
         return read$().pipe(
+          defaultIfEmpty(undefined),
           concatMap((buffer) => {
-            masterSuspect = false;
+            // Without a trusted read the unit stays off, and the next poll checks again.
+            if (buffer === undefined) {
+              masterSuspect = true;
+              return EMPTY;
+            }
             return concat(
               ingest$(buffer),
               defer(() => (restarts === seen ? apply$ : EMPTY)),
@@ -379,15 +384,37 @@ export function createCcTalkCoinAcceptor(
     ...core.device,
     coins$: coins.slots$,
     pollIntervalMs$: interval.asObservable(),
+    // The buffer is read before acceptance is switched on, as in the checks above: a unit that
+    // restarted since the last poll shows a counter of 0 only until its first coin.
     enable: () =>
-      ack(
-        bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: true }).pipe(
-          tap(() => {
-            accepting = true;
-            core.setState({ status: 'enabled' });
+      defer(() => {
+        const known = reader.lastCounter();
+        if (known === undefined) {
+          // Not connected yet: the connect switches acceptance on after its baseline read.
+          accepting = true;
+          return of(undefined);
+        }
+        return read$().pipe(
+          defaultIfEmpty(undefined),
+          concatMap((buffer) => {
+            if (buffer === undefined || (buffer.counter === 0 && known !== 0)) {
+              // A restart the poll has not acted on yet, or no trusted read: the next poll reads
+              // the buffer, then switches the unit on (or the restart path does).
+              accepting = true;
+              masterSuspect = true;
+              return of(undefined);
+            }
+            return ack(
+              bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: true }).pipe(
+                tap(() => {
+                  accepting = true;
+                  core.setState({ status: 'enabled' });
+                }),
+              ),
+            );
           }),
-        ),
-      ),
+        );
+      }),
     disable: () =>
       ack(
         bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: false }).pipe(

@@ -27,6 +27,8 @@ export interface RingReader<E> {
   pending(buffer: EventBuffer<E>): readonly E[];
   /** Forget the reference counter (the next read is a new baseline). */
   rebase(): void;
+  /** The last counter acted on; undefined before the baseline. */
+  lastCounter(): number | undefined;
   /**
    * Run `request` until its reply can be trusted: at once when the counter is
    * the last confirmed one (nothing to act on), otherwise when two consecutive
@@ -89,6 +91,7 @@ export function createRingReader<E>(
       updateCreditRing(tracker, buffer, isBlank).outputs.flatMap((out) =>
         out.type === 'event' ? [out.event] : [],
       ),
+    lastCounter: () => tracker.lastCounter,
     rebase: () => {
       tracker = createCreditRingTracker();
     },

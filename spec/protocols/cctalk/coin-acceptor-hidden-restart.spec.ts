@@ -120,3 +120,70 @@ describe('ccTalk coin acceptor: connect without a trusted buffer read', () => {
     expect(lost(events)).to.deep.equal([]);
   });
 });
+
+describe('ccTalk coin acceptor: switched back on only after a trusted buffer read', () => {
+  it('a check whose buffer reads disagree leaves the unit off and checks again at the next poll', () => {
+    const h = createHarness();
+    const acceptor = createCcTalkCoinAcceptor(h.bus, { scheduler: h.scheduler });
+    const { events } = h.collect(acceptor);
+    h.at(1000, () => h.sim.insertCoin(4));
+    h.at(2000, () => acceptor.send('MODIFY_MASTER_INHIBIT_STATUS', { accepting: false }).subscribe());
+    const masterReads: number[] = [];
+    const enabledAt: number[] = [];
+    let noisy = 0;
+    h.sim.override((c) => {
+      if (c.header === 227 && h.scheduler.now() > 2000) {
+        masterReads.push(h.scheduler.now());
+        if (masterReads.length === 1) noisy = 4;
+      }
+      if (c.header === 228 && ((c.data[0] ?? 0) & 1) === 1) enabledAt.push(h.scheduler.now());
+      if (c.header === 229 && noisy > 0) {
+        noisy--;
+        return { kind: 'data', data: Uint8Array.of(100 + (noisy % 2), 9, 9, 0, 0, 0, 0, 0, 0, 0, 0) };
+      }
+      return undefined;
+    });
+    h.at(20_000, () => h.sim.insertCoin(5));
+    h.runUntil(21_000);
+    acceptor.dispose();
+    expect(credits(events)).to.deep.equal([10, 20]);
+    expect(lost(events)).to.deep.equal([]);
+    const enabledLater = enabledAt.filter((t) => t > 2000);
+    expect(enabledLater).to.have.length(1);
+    // The first check gave up on the noise; the next poll's check switched the unit on.
+    expect(masterReads).to.have.length.within(2, 3);
+    expect(enabledLater[0]! - masterReads[0]!).to.be.below(1500);
+  });
+
+  it('enable() on a unit that restarted since the last poll leaves the switch-on to the restart path', () => {
+    const h = createHarness();
+    const acceptor = createCcTalkCoinAcceptor(h.bus, { scheduler: h.scheduler });
+    const { events } = h.collect(acceptor);
+    h.at(1000, () => h.sim.insertCoin(7));
+    h.at(2000, () => acceptor.disable().subscribe());
+    let phase: 'wait' | 'restarted' | 'enabled' | 'done' = 'wait';
+    // The unit restarts right after a poll, and enable() reaches it before the next one.
+    h.sim.override((c) => {
+      if (c.header === 229 && phase === 'wait' && h.scheduler.now() >= 3000) {
+        phase = 'restarted';
+        h.sim.powerCycle();
+        acceptor.enable().subscribe();
+        return undefined;
+      }
+      if (c.header === 228 && phase === 'restarted' && ((c.data[0] ?? 0) & 1) === 1) phase = 'enabled';
+      if (c.header === 229 && phase === 'enabled') {
+        // The reply to the next poll is lost, and a coin drops in before the driver reads again.
+        phase = 'done';
+        h.sim.insertCoin(8);
+        return { kind: 'silent' };
+      }
+      return undefined;
+    });
+    h.runUntil(5000);
+    acceptor.dispose();
+    expect(h.sim.stats).to.include({ resets: 1, accepted: 2 });
+    expect(credits(events)).to.deep.equal([100, 200]);
+    expect(lost(events)).to.deep.equal([]);
+    expect(events.filter((e) => e.type === 'device-reset')).to.have.length(1);
+  });
+});
