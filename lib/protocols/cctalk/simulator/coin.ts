@@ -139,7 +139,11 @@ export function createSimCoin(config: SimCoinConfig, ctx: SimContext): SimCoin {
       ctx.log(`coin@${address}: credit sensor blocked`);
     },
     setCounter: (counter) => {
+      // As a unit that has really counted this far: its buffer holds past
+      // events, never the blank (0,0) slots of a fresh power-up (drivers tell
+      // a restart from a wrap by those). Past results here: coins rejected.
       ring.counter = counter;
+      for (let k = 0; k < ring.pairs.length; k++) ring.pairs[k] = k < counter ? [0, 1] : [0, 0];
     },
   };
 }

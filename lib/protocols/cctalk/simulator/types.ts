@@ -106,7 +106,10 @@ export interface CcTalkSimulator {
   fillHopper(count: number): void;
   /** Every device loses power and restarts: counters back to 0, inhibited, hopper disabled. */
   powerCycle(): void;
-  /** Set the value of one coin acceptor event counter (to test wrapping). */
+  /**
+   * Set the coin acceptor's event counter (to test wrapping), as if the unit had counted that far:
+   * the buffer then holds past results (coins rejected), not the blank slots of a power-up.
+   */
   setCoinCounter(counter: number): void;
   /** Alter replies. Returns a function that removes the override. */
   override(fn: SimReplyOverride): () => void;
