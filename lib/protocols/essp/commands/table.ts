@@ -179,8 +179,10 @@ export function decodeReply<N extends EsspCommandName>(
     );
   }
   if (status === 'OK') {
-    // A view of the payload built directly (subarray goes through the species lookup).
-    const payload = new Uint8Array(data.buffer, data.byteOffset + 1, data.length - 1);
+    // A copy, not a view: a reply is a few bytes held inside V8's heap, and any
+    // view of it (subarray, or a new array on its buffer) first moves it out
+    // of the heap, which costs several times the copy.
+    const payload = data.slice(1);
     const info = row.decode(payload, ctx) as ReplyOf<N>;
     return info === undefined ? { status, code } : { status, code, info };
   }
