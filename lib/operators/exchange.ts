@@ -14,258 +14,40 @@
  * chain: it sits under every poll of every device, and a device polled a few
  * times a second runs it cold each time, when every extra layer costs. Events
  * are only built while `events$` has a subscriber.
+ *
+ * The public types live in exchange-types.ts, the per-request record in
+ * exchange-job.ts, busy$ in exchange-busy.ts and the deadline check in
+ * exchange-clock.ts; everything public is re-exported from here.
  */
-import { Observable, type SchedulerLike, Subject, Subscription, asyncScheduler } from 'rxjs';
+import { Observable, Subject, Subscription, asyncScheduler } from 'rxjs';
+import { CommandTimeoutError, DisposedError, TransportError } from '../core/errors.js';
+import { BusyState } from './exchange-busy.js';
+import { DeadlineClock } from './exchange-clock.js';
+import { Job, type WriteEnded, WriteWatch } from './exchange-job.js';
 import {
-  type CashwireError,
-  CommandTimeoutError,
-  DisposedError,
-  OptionRangeError,
-  TransportError,
-} from '../core/errors.js';
+  type DirectRequestQueue,
+  EXCHANGE_LIMITS,
+  type ExchangeEvent,
+  type ExchangeIo,
+  type ExchangeOptions,
+  type MatchResult,
+  type Request,
+  type RequestSink,
+  resolveAttempts,
+  resolveTimeout,
+} from './exchange-types.js';
 
-export interface ExchangeOptions {
-  /** Reply timeout per attempt, ms. Range 10..60000. Default 1000. */
-  readonly timeoutMs?: number;
-  /** Total attempts (first send + resends). Range 1..100. Default 3. */
-  readonly attempts?: number;
-  readonly scheduler?: SchedulerLike;
-}
-
-export type MatchResult<R> =
-  /** This frame answers the request. */
-  | { readonly kind: 'accept'; readonly value: R }
-  /** Not for us (stale, foreign, echo): keep waiting, same deadline. */
-  | { readonly kind: 'ignore' }
-  /** Bad reply (NAK, wrong sequence): resend identical bytes now; counts as an attempt. */
-  | { readonly kind: 'retry'; readonly reason: string }
-  /** Definitive failure: error the request, no resend. */
-  | { readonly kind: 'fail'; readonly error: CashwireError };
-
-export interface Request<F, R> {
-  /** Command name, used in errors and traces. */
-  readonly label: string;
-  /** Written verbatim on every attempt (never re-encoded). Copied when the request starts. */
-  readonly bytes: Uint8Array;
-  readonly match: (frame: F) => MatchResult<R>;
-  /** Per-request override of {@link ExchangeOptions.timeoutMs} (same range). */
-  readonly timeoutMs?: number;
-  /** Per-request override of {@link ExchangeOptions.attempts} (same range). */
-  readonly attempts?: number;
-  /** Default true. When false the request completes, without a value, once the bytes are written. */
-  readonly expectReply?: boolean;
-}
-
-/** What the queue did, for traces and statistics. `time` is `scheduler.now()`. */
-export type ExchangeEvent =
-  | {
-      readonly type: 'attempt';
-      readonly time: number;
-      readonly label: string;
-      readonly attempt: number;
-      /** The bytes written (the same on every attempt of a request). */
-      readonly bytes: Uint8Array;
-    }
-  | {
-      readonly type: 'reply';
-      readonly time: number;
-      readonly label: string;
-      readonly attempt: number;
-      readonly elapsedMs: number;
-    }
-  | { readonly type: 'ignored'; readonly time: number; readonly label: string; readonly attempt: number }
-  | {
-      readonly type: 'retry';
-      readonly time: number;
-      readonly label: string;
-      readonly attempt: number;
-      readonly reason: string;
-    }
-  | {
-      readonly type: 'timeout';
-      readonly time: number;
-      readonly label: string;
-      readonly attempt: number;
-      readonly timeoutMs: number;
-    }
-  | {
-      readonly type: 'fail';
-      readonly time: number;
-      readonly label: string;
-      readonly attempt: number;
-      readonly error: unknown;
-    }
-  | {
-      readonly type: 'give-up';
-      readonly time: number;
-      readonly label: string;
-      readonly attempts: number;
-      readonly elapsedMs: number;
-      readonly reason: string;
-    }
-  | { readonly type: 'abandoned'; readonly time: number; readonly label: string }
-  | { readonly type: 'unsolicited'; readonly time: number; readonly frame: unknown };
-
-export interface RequestQueue<F> {
-  /**
-   * Cold: enqueued on subscribe; emits the matched value once and completes, or errors.
-   * Unsubscribing before it runs removes it from the queue; unsubscribing while in flight
-   * abandons it (the next request may start).
-   */
-  send<R>(request: Request<F, R>): Observable<R>;
-  /** True while a request is in flight or waiting. Replays the latest value. */
-  readonly busy$: Observable<boolean>;
-  /**
-   * busy$'s latest value without subscribing, 'ended' once it has completed.
-   * Optional (a hand-written queue may leave it out): a poller reads it once
-   * per cycle instead of listening to every request.
-   */
-  readonly state?: 'idle' | 'busy' | 'ended';
-  /**
-   * Completes, without a value, when busy$ does (the queue was disposed or lost
-   * its line). Optional; for watchers that only care about the end, so that
-   * they do not get called for every request.
-   */
-  readonly ended$?: Observable<never>;
-  /** Number of requests waiting (not counting the one in flight). */
-  readonly pending: number;
-  /** Attempts, retries, timeouts, give-ups, abandoned requests and unsolicited frames. */
-  readonly events$: Observable<ExchangeEvent>;
-  /** Errors every waiting/in-flight request with DisposedError and stops. Idempotent. */
-  dispose(): void;
-}
-
-/** Where a request started with {@link DirectRequestQueue.start} reports: its value, then completion, or an error. */
-export interface RequestSink<R> {
-  next(value: R): void;
-  error(e: unknown): void;
-  complete(): void;
-}
-
-/**
- * The queue `createRequestQueue` makes: a {@link RequestQueue} that can also
- * start a request without an Observable around it, for a driver layer that
- * already runs inside its own (one layer fewer on every poll).
- */
-export interface DirectRequestQueue<F> extends RequestQueue<F> {
-  /**
-   * `send(request).subscribe(sink)` without the Observable: the request is
-   * queued at once; the returned function does what unsubscribing would
-   * (removes it while waiting, abandons it in flight).
-   */
-  start<R>(request: Request<F, R>, sink: RequestSink<R>): () => void;
-}
-
-export interface ExchangeIo<F> {
-  write(bytes: Uint8Array): Observable<void>;
-  /** Decoded frames from the device. Subscribed once, when the queue is created. */
-  readonly frames$: Observable<F>;
-  /**
-   * Called with every frame no request waits for (the same frames as the
-   * 'unsolicited' events, which are only built while `events$` is watched).
-   */
-  readonly unsolicited?: (frame: F) => void;
-}
-
-export const EXCHANGE_LIMITS = {
-  timeoutMs: { min: 10, max: 60_000, default: 1000 },
-  attempts: { min: 1, max: 100, default: 3 },
-} as const;
-
-function checkRange(
-  option: string,
-  value: number,
-  limits: { min: number; max: number },
-  unit: string,
-  integer: boolean,
-): number {
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (!integer || Number.isInteger(value)) &&
-    value >= limits.min &&
-    value <= limits.max;
-  if (!ok) throw new OptionRangeError(option, value, limits.min, limits.max, unit);
-  return value;
-}
-
-function resolveTimeout(option: string, value: number | undefined, fallback: number): number {
-  return value === undefined ? fallback : checkRange(option, value, EXCHANGE_LIMITS.timeoutMs, 'ms', false);
-}
-
-function resolveAttempts(option: string, value: number | undefined, fallback: number): number {
-  return value === undefined ? fallback : checkRange(option, value, EXCHANGE_LIMITS.attempts, '', true);
-}
-
-/** `settling`: the result is being delivered; the subscriber's teardown must not count it as abandoned. */
-type JobState = 'waiting' | 'running' | 'settling' | 'done';
-
-/**
- * One request from subscribe to result. A plain record driven by the queue's
- * functions: a poll goes through this path several times a second for the
- * life of a device, so it allocates one of these per request and no operator
- * chain (a cold process pays for every distinct layer it runs through).
- */
-class Job<F> {
-  state: JobState = 'waiting';
-  /** Attempts written so far; the current attempt's number. */
-  attempt = 0;
-  startedAt = 0;
-  /** The current attempt waits for its reply (frames go to `match`). */
-  listening = false;
-  /** Inside the write's subscribe call: a resend asked for now waits until the call returns. */
-  inWrite = false;
-  /** Why the attempt ended while its write was being subscribed (resend due when it returns). */
-  resendFor: string | undefined = undefined;
-  /** Scheduler time at which the current attempt times out. */
-  deadline = Number.POSITIVE_INFINITY;
-  writing: Subscription | undefined = undefined;
-  write$: Observable<void> | undefined = undefined;
-  readonly request: Request<F, unknown>;
-  /** Snapshot: a caller reusing its buffer must not change what a resend writes. */
-  readonly bytes: Uint8Array;
-  readonly timeoutMs: number;
-  readonly attempts: number;
-  /** Where the outcome goes: the subscriber of `send`, or the sink given to `start`. */
-  readonly subscriber: RequestSink<unknown>;
-  constructor(
-    request: Request<F, unknown>,
-    bytes: Uint8Array,
-    timeoutMs: number,
-    attempts: number,
-    subscriber: RequestSink<unknown>,
-  ) {
-    this.request = request;
-    this.bytes = bytes;
-    this.timeoutMs = timeoutMs;
-    this.attempts = attempts;
-    this.subscriber = subscriber;
-  }
-}
-
-/** Called when attempt `n`'s write ended, with its error when `failed`. */
-type WriteEnded<F> = (job: Job<F>, n: number, failed: boolean, error: unknown) => void;
-
-/** Observer of one attempt's write; ignores anything once that attempt is over. */
-class WriteWatch<F> {
-  readonly #job: Job<F>;
-  readonly #n: number;
-  readonly #settle: WriteEnded<F>;
-  constructor(job: Job<F>, n: number, settle: WriteEnded<F>) {
-    this.#job = job;
-    this.#n = n;
-    this.#settle = settle;
-  }
-  next(): void {
-    // A write's values mean nothing; only its end does.
-  }
-  error(e: unknown): void {
-    this.#settle(this.#job, this.#n, true, e);
-  }
-  complete(): void {
-    this.#settle(this.#job, this.#n, false, undefined);
-  }
-}
+export {
+  type DirectRequestQueue,
+  EXCHANGE_LIMITS,
+  type ExchangeEvent,
+  type ExchangeIo,
+  type ExchangeOptions,
+  type MatchResult,
+  type Request,
+  type RequestQueue,
+  type RequestSink,
+} from './exchange-types.js';
 
 export function createRequestQueue<F>(
   io: ExchangeIo<F>,
@@ -285,45 +67,11 @@ export function createRequestQueue<F>(
   /** Set once the queue can take no more work; sends error with this. */
   let endedWith: (() => unknown) | undefined;
 
-  // busy$ replays its latest value like a BehaviorSubject, but a change costs
-  // nothing while nobody listens (a poller reads `state` instead).
-  let busyNow = false;
-  let busyEnded = false;
-  const busyChanges = new Subject<boolean>();
+  // busy$ replays its latest value, but a change costs nothing while nobody
+  // listens (a poller reads `state` instead).
+  const busy = new BusyState(() => inFlight || queued.length > 0);
+  const updateBusy = (): void => busy.update();
   const ended = new Subject<never>();
-  const busy$ = new Observable<boolean>((subscriber) => {
-    if (busyEnded) {
-      subscriber.complete();
-      return undefined;
-    }
-    // Listen first: a subscriber reacting to the replayed value may change it.
-    const sub = busyChanges.subscribe(subscriber);
-    if (!sub.closed) subscriber.next(busyNow);
-    return sub;
-  });
-  // busy$ emissions are trampolined: a subscriber reacting to `false` by sending a
-  // request must not let other subscribers see `false` after `true`.
-  let emitting = false;
-  let dirty = false;
-  const updateBusy = (): void => {
-    if (emitting) {
-      dirty = true;
-      return;
-    }
-    emitting = true;
-    try {
-      do {
-        dirty = false;
-        const now = inFlight || queued.length > 0;
-        if (now !== busyNow) {
-          busyNow = now;
-          if (busyChanges.observed) busyChanges.next(now);
-        }
-      } while (dirty);
-    } finally {
-      emitting = false;
-    }
-  };
 
   const asTransportError = (label: string, e: unknown): TransportError =>
     e instanceof TransportError
@@ -406,24 +154,12 @@ export function createRequestQueue<F>(
     }
   };
 
-  // Reply deadlines share one scheduled check instead of a timer set and
-  // cleared per attempt: a poll is answered long before its deadline, and
-  // setting and clearing a timer is one of the costliest steps of a poll when
-  // the process runs cold. A check that comes early re-arms itself for the
-  // rest, so an attempt still times out exactly at its deadline; one that finds
-  // nothing waiting just ends (so it outlives the last request by at most one
-  // timeout). It is cancelled by dispose.
-  let clock: Subscription | undefined;
-  let clockDue = 0;
-  const armClock = (due: number): void => {
-    if (clock !== undefined && clockDue <= due) return;
-    clock?.unsubscribe();
-    clockDue = due;
-    clock = scheduler.schedule(checkDeadline, Math.max(0, due - scheduler.now()));
-  };
+  // Reply deadlines share one scheduled check (see exchange-clock.ts): it
+  // re-arms itself when it comes early, and it is cancelled by dispose.
+  const clock = new DeadlineClock(scheduler, checkDeadline);
+  const armClock = (due: number): void => clock.arm(due);
 
   function checkDeadline(): void {
-    clock = undefined;
     const job = current;
     if (job === undefined || job.state !== 'running' || !job.listening) return;
     if (scheduler.now() < job.deadline) {
@@ -553,8 +289,7 @@ export function createRequestQueue<F>(
     if (endedWith) return;
     endedWith = reason;
     framesSub.unsubscribe();
-    clock?.unsubscribe();
-    clock = undefined;
+    clock.cancel();
     const jobs = current === undefined ? queued.splice(0) : [current, ...queued.splice(0)];
     current = undefined;
     for (const job of jobs) {
@@ -564,8 +299,7 @@ export function createRequestQueue<F>(
     }
     inFlight = false;
     updateBusy();
-    busyEnded = true;
-    busyChanges.complete();
+    busy.end();
     ended.complete();
     events.complete();
   }
@@ -624,9 +358,9 @@ export function createRequestQueue<F>(
   return {
     send: (request) => new Observable((subscriber) => start(request, subscriber)),
     start,
-    busy$,
+    busy$: busy.busy$,
     get state() {
-      return busyEnded ? 'ended' : busyNow ? 'busy' : 'idle';
+      return busy.ended ? 'ended' : busy.now ? 'busy' : 'idle';
     },
     ended$: ended.asObservable(),
     get pending() {

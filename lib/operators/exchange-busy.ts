@@ -1,0 +1,72 @@
+/**
+ * The request queue's `busy$`: replays its latest value like a
+ * BehaviorSubject, but a change costs nothing while nobody listens (a poller
+ * reads the queue's `state` instead of listening to every request).
+ */
+import { Observable, Subject } from 'rxjs';
+
+export class BusyState {
+  #now = false;
+  #ended = false;
+  readonly #changes = new Subject<boolean>();
+  #emitting = false;
+  #dirty = false;
+  /** Whether the queue has work now (in flight or waiting); read on every update. */
+  readonly #isBusy: () => boolean;
+
+  readonly busy$ = new Observable<boolean>((subscriber) => {
+    if (this.#ended) {
+      subscriber.complete();
+      return undefined;
+    }
+    // Listen first: a subscriber reacting to the replayed value may change it.
+    const sub = this.#changes.subscribe(subscriber);
+    if (!sub.closed) subscriber.next(this.#now);
+    return sub;
+  });
+
+  constructor(isBusy: () => boolean) {
+    this.#isBusy = isBusy;
+  }
+
+  /** The latest value busy$ has (or would have) emitted. */
+  get now(): boolean {
+    return this.#now;
+  }
+
+  /** busy$ has completed. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /**
+   * Re-read the queue and emit a change. Emissions are trampolined: a
+   * subscriber reacting to `false` by sending a request must not let other
+   * subscribers see `false` after `true`.
+   */
+  update(): void {
+    if (this.#emitting) {
+      this.#dirty = true;
+      return;
+    }
+    this.#emitting = true;
+    try {
+      do {
+        this.#dirty = false;
+        const now = this.#isBusy();
+        if (now !== this.#now) {
+          this.#now = now;
+          if (this.#changes.observed) this.#changes.next(now);
+        }
+      } while (this.#dirty);
+    } finally {
+      this.#emitting = false;
+    }
+  }
+
+  /** Complete busy$ for current and future subscribers. */
+  end(): void {
+    this.#ended = true;
+    this.#changes.complete();
+  }
+}

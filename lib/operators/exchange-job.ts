@@ -1,0 +1,76 @@
+/**
+ * The request queue's per-request record and the observer of one attempt's
+ * write. Plain data and callbacks: the queue in exchange.ts drives them.
+ */
+import type { Observable, Subscription } from 'rxjs';
+import type { Request, RequestSink } from './exchange-types.js';
+
+/** `settling`: the result is being delivered; the subscriber's teardown must not count it as abandoned. */
+export type JobState = 'waiting' | 'running' | 'settling' | 'done';
+
+/**
+ * One request from subscribe to result. A plain record driven by the queue's
+ * functions: a poll goes through this path several times a second for the
+ * life of a device, so it allocates one of these per request and no operator
+ * chain (a cold process pays for every distinct layer it runs through).
+ */
+export class Job<F> {
+  state: JobState = 'waiting';
+  /** Attempts written so far; the current attempt's number. */
+  attempt = 0;
+  startedAt = 0;
+  /** The current attempt waits for its reply (frames go to `match`). */
+  listening = false;
+  /** Inside the write's subscribe call: a resend asked for now waits until the call returns. */
+  inWrite = false;
+  /** Why the attempt ended while its write was being subscribed (resend due when it returns). */
+  resendFor: string | undefined = undefined;
+  /** Scheduler time at which the current attempt times out. */
+  deadline = Number.POSITIVE_INFINITY;
+  writing: Subscription | undefined = undefined;
+  write$: Observable<void> | undefined = undefined;
+  readonly request: Request<F, unknown>;
+  /** Snapshot: a caller reusing its buffer must not change what a resend writes. */
+  readonly bytes: Uint8Array;
+  readonly timeoutMs: number;
+  readonly attempts: number;
+  /** Where the outcome goes: the subscriber of `send`, or the sink given to `start`. */
+  readonly subscriber: RequestSink<unknown>;
+  constructor(
+    request: Request<F, unknown>,
+    bytes: Uint8Array,
+    timeoutMs: number,
+    attempts: number,
+    subscriber: RequestSink<unknown>,
+  ) {
+    this.request = request;
+    this.bytes = bytes;
+    this.timeoutMs = timeoutMs;
+    this.attempts = attempts;
+    this.subscriber = subscriber;
+  }
+}
+
+/** Called when attempt `n`'s write ended, with its error when `failed`. */
+export type WriteEnded<F> = (job: Job<F>, n: number, failed: boolean, error: unknown) => void;
+
+/** Observer of one attempt's write; ignores anything once that attempt is over. */
+export class WriteWatch<F> {
+  readonly #job: Job<F>;
+  readonly #n: number;
+  readonly #settle: WriteEnded<F>;
+  constructor(job: Job<F>, n: number, settle: WriteEnded<F>) {
+    this.#job = job;
+    this.#n = n;
+    this.#settle = settle;
+  }
+  next(): void {
+    // A write's values mean nothing; only its end does.
+  }
+  error(e: unknown): void {
+    this.#settle(this.#job, this.#n, true, e);
+  }
+  complete(): void {
+    this.#settle(this.#job, this.#n, false, undefined);
+  }
+}
