@@ -5,7 +5,7 @@
  * Only the library's own functions are called, in the order the bus and the
  * device call them; the bench adds nothing but counting.
  */
-import { from } from 'rxjs';
+import { Observable, from } from 'rxjs';
 import { STEX, decryptPacket } from '../lib/protocols/essp/crypto/packet.js';
 import type { HostEncryptionSession } from '../lib/protocols/essp/crypto/session.js';
 import type { SecretKey } from '../lib/protocols/essp/crypto/key.js';
@@ -115,4 +115,33 @@ export function hostSessionPolls(
     }
     decodeReply(result.data, ctx, counts);
   });
+}
+
+/**
+ * Not a receive path but a yardstick: the least a receiver that hands out
+ * frames the way this library does can cost per frame. Each chunk (one whole
+ * frame) becomes one RxJS emission of a frame object holding its own copy of
+ * DATA and of the wire bytes; no STX hunt, unstuffing, CRC or decoding.
+ */
+export function frameShapeFloor(chunks: readonly Uint8Array[]): ReceiveCounts {
+  const counts = zero();
+  const shape = (source: Observable<Uint8Array>): Observable<unknown> =>
+    new Observable((subscriber) =>
+      source.subscribe({
+        next: (c) => {
+          const out = [
+            {
+              type: 'frame',
+              frame: { address: c[1]! & 0x7f, seq: c[1]! >> 7, data: c.slice(3, c.length - 2) },
+              raw: c.slice(),
+            },
+          ];
+          for (const o of out) subscriber.next(o);
+        },
+      }),
+    );
+  from(chunks)
+    .pipe(shape)
+    .subscribe(() => counts.frames++);
+  return counts;
 }
