@@ -52,10 +52,14 @@ export {
   COIN_ACCEPTOR_LIMITS,
   BILL_VALIDATOR_LIMITS,
   HOPPER_LIMITS,
+  CCTALK_RECONNECT_LIMITS,
 } from './protocols/cctalk/index.js';
 export type {
   CcTalkBus,
   CcTalkBusOptions,
+  CcTalkBusTarget,
+  CcTalkLineState,
+  CcTalkReconnectOptions,
   CcTalkDevice,
   CcTalkCoinAcceptor,
   CcTalkCoinAcceptorOptions,
