@@ -64,9 +64,18 @@ export class BusyState {
     }
   }
 
-  /** Complete busy$ for current and future subscribers. */
+  /**
+   * Complete busy$ for current and future subscribers, after a last `false`
+   * if it was busy. `ended` is already true when that `false` is heard, so a
+   * listener can tell "idle" from "gone" (a waiting poller must not start one
+   * more poll on a queue that was disposed).
+   */
   end(): void {
     this.#ended = true;
+    if (this.#now) {
+      this.#now = false;
+      if (this.#changes.observed) this.#changes.next(false);
+    }
     this.#changes.complete();
   }
 }

@@ -298,7 +298,6 @@ export function createRequestQueue<F>(
       job.subscriber.error(reason());
     }
     inFlight = false;
-    updateBusy();
     busy.end();
     ended.complete();
     events.complete();

@@ -101,6 +101,8 @@ export function pollWhileIdle<T>(
       const sub = queue.busy$.subscribe({
         next: (busy) => {
           if (busy || !due || stopped) return;
+          // The last 'idle' of a queue that is going away: no poll on it.
+          if (queue.state === 'ended') return;
           if (waiting === undefined) {
             idleNow = true; // replayed during subscribe: start once it returned
             return;

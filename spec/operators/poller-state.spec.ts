@@ -85,7 +85,8 @@ describe('pollWhileIdle with a queue that has `state`', () => {
       expect(writes).to.deep.equal(['0 POLL', '50 SLOW', '150 POLL', '260 POLL']);
       expect(open).to.deep.equal([0, 1, 1, 0]);
       expect(seen.busySubscriptions).to.equal(1);
-      expect(seen.stateReads).to.equal(3);
+      // One read per due moment, and one when the wait ends (idle, or a queue going away?).
+      expect(seen.stateReads).to.equal(4);
     });
   });
 
@@ -128,6 +129,26 @@ describe('pollWhileIdle with a queue that has `state`', () => {
       expect(writes).to.deep.equal(['0 POLL']);
       // 'ended' is read from state: busy$ is not needed to learn it.
       expect(seen).to.deep.equal({ stateReads: 2, busySubscriptions: 0, busyOpen: 0 });
+    });
+  });
+
+  it('completes at once, without another poll, when the queue is disposed while a due poll waits for it', () => {
+    ts.run(({ expectObservable }) => {
+      const { queue, watched, writes, req } = rig(ts, { POLL: 10, SLOW: 100 });
+      const errors: unknown[] = [];
+      const polls = pollWhileIdle(watched, () => queue.send(req('POLL')), {
+        intervalMs: 100,
+        scheduler: ts,
+        onError: (e) => errors.push(e),
+      });
+      // SLOW runs from 50; the poll due at 110 waits for it; the queue goes at 130.
+      ts.schedule(() => queue.send(req('SLOW')).subscribe({ error: () => undefined }), 50);
+      ts.schedule(() => queue.dispose(), 130);
+      expectObservable(polls).toBe('10ms p 119ms |', { p: 'poll' });
+      ts.flush();
+      expect(writes).to.deep.equal(['0 POLL', '50 SLOW']);
+      expect(errors).to.deep.equal([]);
+      expect(ts.actions ?? []).to.have.length(0);
     });
   });
 });
