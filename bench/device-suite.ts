@@ -208,3 +208,18 @@ export const deviceSuite: Suite = {
     'devices per core at 5 Hz, POLL exchange ÷ wire time at 9600 baud',
   run,
 };
+
+/**
+ * The exchange measurement on its own. Run alone (`npm run bench -- exchange`)
+ * it times a device in a fresh process, where V8 has optimized little of the
+ * driver yet: the case of a kiosk with one unit polled at 5 Hz. In the
+ * `device` suite the same measurement comes after a million polls in virtual
+ * time, with the driver's code long optimized.
+ */
+export const exchangeSuite: Suite = {
+  name: 'exchange',
+  description: 'POLL exchange ÷ wire time at 9600 baud only (alone: a device in a fresh process)',
+  run: async ({ quick }) => {
+    printTargets('exchange targets', (await wire(quick)).targets);
+  },
+};

@@ -4,12 +4,12 @@
  * measurement for a smoke run; its figures are not worth quoting.
  * Figures and how to read them: docs/performance.md.
  */
-import { deviceSuite } from './device-suite.js';
+import { deviceSuite, exchangeSuite } from './device-suite.js';
 import { receiveSuite } from './receive-suite.js';
 import { seedCompareSuite } from './seed-compare.js';
 import { load, machineLine, type Suite } from './report.js';
 
-const SUITES: readonly Suite[] = [receiveSuite, seedCompareSuite, deviceSuite];
+const SUITES: readonly Suite[] = [receiveSuite, seedCompareSuite, deviceSuite, exchangeSuite];
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -20,7 +20,12 @@ if (unknown.length > 0) {
   for (const s of SUITES) console.error(`  ${s.name}  ${s.description}`);
   process.exit(2);
 }
-const selected = names.length === 0 ? SUITES : SUITES.filter((s) => names.includes(s.name));
+// With no names: every suite but 'exchange', whose point is a fresh process
+// (the 'device' suite runs the same measurement).
+const selected =
+  names.length === 0
+    ? SUITES.filter((s) => s !== exchangeSuite)
+    : SUITES.filter((s) => names.includes(s.name));
 
 console.log(`cashwire benchmarks${quick ? ' (quick: smoke run, do not quote)' : ''}`);
 console.log(machineLine());
