@@ -7,6 +7,13 @@
  * polled; the validator inhibits itself after ~5 s without a poll and says
  * so with "master inhibit active", which the driver answers by re-enabling.
  *
+ * Acceptance is only switched on right after a trusted read of the buffer
+ * (switch-on.ts): at connect, after "master inhibit active", and in enable().
+ * A unit that restarted while inhibited keeps a counter of 0 only until its
+ * first result once switched on; read first, the restart is seen as one
+ * (device-reset, settings re-applied) instead of being measured against the
+ * old counter.
+ *
  * Escrow: a bill held in escrow (pair [type][1]) is offered to `onEscrow`;
  * it answers 'stack' or 'return', or undefined to decide later with
  * stack()/returnBill(). While undecided, the driver asks the validator to
@@ -27,6 +34,7 @@ import {
   ignoreElements,
   interval,
   map,
+  of,
   tap,
   throwError,
 } from 'rxjs';
@@ -40,6 +48,7 @@ import { type CcTalkDevice, checkDeviceAddress, checkOption, createDeviceCore } 
 import type { BillEvent, EventBuffer, SelfCheckResult } from './events.js';
 import { normalizeBillEvent, rawBillEvent } from './normalize.js';
 import { createRingReader } from './ring-reader.js';
+import { switchOnAfterRead, trustedOrFail } from './switch-on.js';
 
 export const BILL_VALIDATOR_LIMITS = {
   /** Well below the validator's ~5 s watchdog. */
@@ -130,7 +139,13 @@ export function createCcTalkBillValidator(
       L.decisionTimeoutMs.max,
     ) ?? L.decisionTimeoutMs.default;
   let mask = checkMask(options.inhibitMask ?? 0xffff);
+  /** What the application asked for last (enable()/disable() set it at once). */
   let accepting = options.enabled ?? true;
+  /**
+   * The unit is inhibited while the application wants it on ("master inhibit active", or an
+   * enable() that could not switch it on): the next poll reads the buffer, then switches it on.
+   */
+  let switchOnDue = false;
   const escrowMode = options.escrow ?? false;
   const core = createDeviceCore(bus, address, options.scheduler);
   const { ref, scheduler } = core;
@@ -192,24 +207,44 @@ export function createCcTalkBillValidator(
       );
     });
 
+  // Only ever run right after a trusted buffer read: at connect, and on a restart that read showed.
   const apply$ = defer(() =>
     concat(
       bus.request(address, 'MODIFY_BILL_OPERATING_MODE', { stacker: true, escrow: escrowMode }),
       bus.request(address, 'MODIFY_INHIBIT_STATUS', { mask }),
-      bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting }),
+      // What the application wants when the master inhibit is sent, not when this started.
+      defer(() => bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting })),
     ),
   ).pipe(
     ignoreElements(),
-    tap({ complete: () => core.setState({ status: accepting ? 'enabled' : 'disabled' }) }),
+    tap({
+      complete: () => {
+        switchOnDue = false;
+        core.setState({ status: accepting ? 'enabled' : 'disabled' });
+      },
+    }),
   );
 
   // The baseline is read before acceptance is switched on, so no bill taken afterwards is
-  // folded into it.
+  // folded into it. Without a trusted read acceptance stays off and the connect is tried again:
+  // a unit that restarted during an outage shows it only by its counter of 0.
   const connect$ = concat(
     bus.request(address, 'SIMPLE_POLL'),
     readBills$,
-    defer(() => read$().pipe(concatMap(ingest$))),
+    defer(() => read$().pipe(trustedOrFail('Bill validator', address), concatMap(ingest$))),
     apply$,
+  );
+
+  /** Master inhibit off, unless the application asked for it off in the meantime. */
+  const switchOn$ = defer(() =>
+    accepting
+      ? bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: true }).pipe(
+          tap(() => {
+            switchOnDue = false;
+            core.setState({ status: 'enabled' });
+          }),
+        )
+      : EMPTY,
   );
 
   const clearHold = (): void => {
@@ -333,21 +368,26 @@ export function createCcTalkBillValidator(
       if (e.kind === 'status' && e.code === 1) clearHold();
       const normalized = normalizeBillEvent(ref, e);
       if (normalized) core.events.next(normalized);
-      // Self-inhibited after a poll gap: switch it back on if the application wants it on.
-      if (e.kind === 'status' && e.code === 0 && accepting) {
-        bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: true }).subscribe({
-          error: (err: unknown) => core.report(err),
-        });
-      }
+      // Self-inhibited (a poll gap, a full stacker): switched back on by this poll, after one
+      // more buffer read, if the application wants it on. The unit may restart in between.
+      if (e.kind === 'status' && e.code === 0 && accepting) switchOnDue = true;
     },
     () => {
       clearHold();
+      // The reset path switches the unit on itself, after the read that showed the restart.
+      switchOnDue = false;
       apply$.subscribe({ error: (err: unknown) => core.report(err) });
     },
   );
 
   const read$ = (): Observable<EventBuffer<BillEvent>> =>
     reader.confirmed(() => bus.request(address, 'READ_BUFFERED_BILL_EVENTS'));
+  // Without a trusted read the unit stays off and the next poll tries again.
+  const switchOnIfDue$ = defer(() =>
+    switchOnDue && accepting
+      ? switchOnAfterRead({ reader, read$, switchOn$, ingest$ }).pipe(ignoreElements())
+      : EMPTY,
+  );
   core.start(connect$, () =>
     pollWhileIdle(
       bus.queue,
@@ -356,7 +396,7 @@ export function createCcTalkBillValidator(
           concatMap((buffer) => {
             if (core.state.value.status === 'recovering')
               core.setState({ status: accepting ? 'enabled' : 'disabled' });
-            return ingest$(buffer);
+            return concat(ingest$(buffer), switchOnIfDue$);
           }),
         ),
       {
@@ -370,20 +410,33 @@ export function createCcTalkBillValidator(
     ),
   );
 
-  const master = (on: boolean): Observable<void> =>
-    bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: on }).pipe(
-      map(() => {
-        accepting = on;
-        core.setState({ status: on ? 'enabled' : 'disabled' });
-      }),
-    );
-
   return {
     ...core.device,
     bills$: bills.asObservable(),
     escrow$: escrow.asObservable(),
-    enable: () => master(true),
-    disable: () => master(false),
+    enable: () =>
+      defer(() => {
+        accepting = true;
+        // Not connected yet: the connect switches acceptance on after its baseline read.
+        if (reader.lastCounter() === undefined) return of(undefined);
+        // A user command does not act on the buffer (the poll does, in order): a restart it
+        // shows, reads that do not agree, or a failed request leave the switch-on to the next
+        // poll (the error is still passed on).
+        return switchOnAfterRead({ reader, read$, switchOn$ }).pipe(
+          map((outcome) => {
+            if (outcome !== 'switched-on') switchOnDue = true;
+          }),
+          tap({ error: () => (switchOnDue = accepting) }),
+        );
+      }),
+    disable: () =>
+      defer(() => {
+        accepting = false;
+        switchOnDue = false;
+        return bus
+          .request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: false })
+          .pipe(map(() => core.setState({ status: 'disabled' })));
+      }),
     setInhibits: (next) =>
       defer(() => {
         const m = checkMask(next);

@@ -25,6 +25,12 @@ export interface RingReader<E> {
    * acting on the buffer.
    */
   pending(buffer: EventBuffer<E>): readonly E[];
+  /**
+   * Whether `read(buffer)` would report a restart, without reading it: lets a
+   * command that may not act on the buffer itself (only the poll does, so
+   * buffers are acted on in order) see a restart the poll has not read yet.
+   */
+  restarted(buffer: EventBuffer<E>): boolean;
   /** Forget the reference counter (the next read is a new baseline). */
   rebase(): void;
   /** The last counter acted on; undefined before the baseline. */
@@ -91,6 +97,8 @@ export function createRingReader<E>(
       updateCreditRing(tracker, buffer, isBlank).outputs.flatMap((out) =>
         out.type === 'event' ? [out.event] : [],
       ),
+    restarted: (buffer) =>
+      updateCreditRing(tracker, buffer, isBlank).outputs.some((out) => out.type === 'reset'),
     lastCounter: () => tracker.lastCounter,
     rebase: () => {
       tracker = createCreditRingTracker();
