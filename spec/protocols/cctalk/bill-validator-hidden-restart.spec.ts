@@ -211,3 +211,52 @@ describe('ccTalk bill validator: no switch-on without a trusted buffer read', ()
     expect(lost(events)).to.deep.equal([]);
   });
 });
+
+describe('ccTalk bill validator: what the application asked for last wins', () => {
+  it('disable() during the read before a switch-on keeps the unit off', () => {
+    const h = createHarness({ coin: false, bill: { pollWatchdogMs: 1000 } });
+    const bv = createCcTalkBillValidator(h.bus, { scheduler: h.scheduler });
+    h.sim.override((c) => (c.header === 232 ? { kind: 'silent' } : undefined));
+    h.at(2000, () => bv.selfCheck().subscribe({ error: () => undefined }));
+    const switchOns = recordSwitchOns(h);
+    let reads = 0;
+    h.sim.override((c) => {
+      const r = c.reply.kind === 'data' ? c.reply.data : undefined;
+      // The result read, its confirming read, then the read before the switch-on.
+      if (c.header === 159 && r?.[0] === 1 && r[1] === 0 && r[2] === 0 && ++reads === 3) {
+        bv.disable().subscribe();
+      }
+      return undefined;
+    });
+    h.at(4000, () => h.sim.insertBill(1));
+    h.runUntil(5000);
+    bv.dispose();
+    expect(reads).to.be.at.least(3);
+    expect(switchOns.filter((t) => t > 1000)).to.deep.equal([]);
+    expect(h.sim.stats).to.include({ accepted: 0, rejected: 1 });
+  });
+
+  it('after an enable() whose reads failed, the poll switches the unit on once it can read', () => {
+    const h = createHarness({ coin: false, bill: {} });
+    const bv = createCcTalkBillValidator(h.bus, { scheduler: h.scheduler });
+    const { events } = h.collect(bv);
+    h.at(1000, () => bv.disable().subscribe());
+    let deaf = false;
+    h.sim.override((c) => (c.header === 159 && deaf ? { kind: 'silent' } : undefined));
+    const switchOns = recordSwitchOns(h);
+    let failed: unknown;
+    h.at(2000, () => {
+      deaf = true;
+      bv.enable().subscribe({ error: (e: unknown) => (failed = e) });
+    });
+    h.at(4000, () => (deaf = false));
+    h.at(5000, () => h.sim.insertBill(2));
+    h.runUntil(6000);
+    bv.dispose();
+    expect(failed).to.be.instanceOf(Error);
+    const later = switchOns.filter((t) => t > 1000);
+    expect(later).to.have.length(1);
+    expect(later[0]).to.be.within(4000, 4500);
+    expect(credits(events)).to.deep.equal([1000]);
+  });
+});
