@@ -37,10 +37,8 @@ import {
   take,
   tap,
   concatMap,
-  throwIfEmpty,
-  defaultIfEmpty,
 } from 'rxjs';
-import { DecodeError, InvalidArgumentError } from '../../core/errors.js';
+import { InvalidArgumentError } from '../../core/errors.js';
 import { type Money, money } from '../../core/money.js';
 import { pollWhileIdle } from '../../operators/poller.js';
 import type { CcTalkBus } from './bus.js';
@@ -50,6 +48,7 @@ import { type CcTalkDevice, checkDeviceAddress, checkOption, createDeviceCore } 
 import { type CoinEvent, type EventBuffer, type SelfCheckResult, decodeCvf } from './events.js';
 import { normalizeCoinEvent, rawCoinEvent } from './normalize.js';
 import { createRingReader } from './ring-reader.js';
+import { switchOnAfterRead, trustedOrFail } from './switch-on.js';
 
 export const COIN_ACCEPTOR_LIMITS = {
   /** Capped well below the acceptor's ~1 s watchdog, leaving room for a retry. */
@@ -206,24 +205,9 @@ export function createCcTalkCoinAcceptor(
     // acceptance is switched on is then always newer than the baseline, never folded into it.
     // Without a trusted read acceptance stays off (the connect is tried again): a unit that
     // restarted during an outage shows it only by its counter of 0, which its first coin ends.
-    defer(() =>
-      read$().pipe(
-        throwIfEmpty(
-          () =>
-            new DecodeError(
-              `Coin acceptor at address ${address}: no two event buffer reads agreed; ` +
-                'acceptance stays off until the buffer can be read.',
-              { address },
-            ),
-        ),
-        concatMap(ingest$),
-      ),
-    ),
+    defer(() => read$().pipe(trustedOrFail('Coin acceptor', address), concatMap(ingest$))),
     apply$,
   );
-
-  /** Restarts the ring reader has seen (counter back to 0); each re-applies the settings. */
-  let restarts = 0;
 
   /** A coin the unit took whose value cannot be known: counted as lost, never dropped silently. */
   const unvalued = (position: number, counter: number): void => {
@@ -278,7 +262,6 @@ export function createCcTalkCoinAcceptor(
       }
     },
     () => {
-      restarts += 1;
       apply$.subscribe({ error: (err: unknown) => core.report(err) });
     },
     // (0,0) is the null event: a unit never buffers it, its buffer is all (0,0) after a restart.
@@ -301,28 +284,20 @@ export function createCcTalkCoinAcceptor(
   // and stays 0 only while it is inhibited. Switching it on before the buffer is read again
   // would let new coins move the counter past 0 unseen; the ring reader would then measure them
   // against the old counter (83 → 1 reads as 173 events, 168 of them "lost"; 1 → 1 hides a coin).
-  // So the buffer is read and acted on first: a restart is then seen as one, and re-applies
-  // the settings itself.
+  // So the buffer is read and acted on first (switch-on.ts): a restart is then seen as one, and
+  // re-applies the settings itself; otherwise the settings are applied again here.
   const checkMaster$ = (counter: number): Observable<unknown> =>
     bus.request(address, 'REQUEST_MASTER_INHIBIT_STATUS').pipe(
       concatMap((status) => {
         masterSuspect = false;
         if (status.accepting || !accepting) return EMPTY;
         core.raw('inhibited-unexpectedly', { counter });
-        const seen = restarts;
-        return read$().pipe(
-          defaultIfEmpty(undefined),
-          concatMap((buffer) => {
-            // Without a trusted read the unit stays off, and the next poll checks again.
-            if (buffer === undefined) {
-              masterSuspect = true;
-              return EMPTY;
-            }
-            return concat(
-              ingest$(buffer),
-              defer(() => (restarts === seen ? apply$ : EMPTY)),
-            );
+        return switchOnAfterRead({ reader, read$, switchOn$: apply$, ingest$ }).pipe(
+          // Without a trusted read the unit stays off, and the next poll checks again.
+          tap((outcome) => {
+            if (outcome === 'untrusted') masterSuspect = true;
           }),
+          ignoreElements(),
         );
       }),
     );
@@ -394,24 +369,25 @@ export function createCcTalkCoinAcceptor(
           accepting = true;
           return of(undefined);
         }
-        return read$().pipe(
-          defaultIfEmpty(undefined),
-          concatMap((buffer) => {
-            if (buffer === undefined || (buffer.counter === 0 && known !== 0)) {
-              // A restart the poll has not acted on yet, or no trusted read: the next poll reads
-              // the buffer, then switches the unit on (or the restart path does).
+        return switchOnAfterRead({
+          reader,
+          read$,
+          // A counter of 0 where the one known when enable() started was not: a restart the poll
+          // has not acted on yet (or acted on meanwhile: the next master inhibit check settles it).
+          restarted: (buffer) => buffer.counter === 0 && known !== 0,
+          switchOn$: bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: true }).pipe(
+            tap(() => {
               accepting = true;
-              masterSuspect = true;
-              return of(undefined);
-            }
-            return ack(
-              bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: true }).pipe(
-                tap(() => {
-                  accepting = true;
-                  core.setState({ status: 'enabled' });
-                }),
-              ),
-            );
+              core.setState({ status: 'enabled' });
+            }),
+          ),
+        }).pipe(
+          map((outcome) => {
+            // A restart, or no trusted read: the next poll reads the buffer, then switches the
+            // unit on (or the restart path does).
+            if (outcome === 'switched-on') return;
+            accepting = true;
+            masterSuspect = true;
           }),
         );
       }),

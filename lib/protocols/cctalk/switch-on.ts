@@ -45,22 +45,33 @@ export interface SwitchOnSteps<E> {
   readonly reader: RingReader<E>;
   /** A trusted buffer read (RingReader.confirmed): emits the buffer, or nothing when no two reads agreed. */
   readonly read$: () => Observable<EventBuffer<E>>;
-  /** The 228 that switches the unit on (subscribed only when the read allows it). */
+  /**
+   * What switches the unit on, subscribed only when the read allows it: a 228, or
+   * all settings when they may have been lost (the coin acceptor's master inhibit check).
+   */
   readonly switchOn$: Observable<unknown>;
   /** Act on the buffer first: the poll passes its own; a user command passes none. */
   readonly ingest$?: (buffer: EventBuffer<E>) => Observable<never>;
+  /**
+   * Whether the read shows a restart the driver has not acted on. Default:
+   * `reader.restarted(buffer)`, judged when the read arrives. The coin
+   * acceptor's enable() passes its own: a counter of 0 where the one known
+   * when the command started was not.
+   */
+  readonly restarted?: (buffer: EventBuffer<E>) => boolean;
 }
 
 /** Read the buffer, then switch the unit on unless the read showed a restart. Emits the outcome once. */
 export function switchOnAfterRead<E>(steps: SwitchOnSteps<E>): Observable<SwitchOnOutcome> {
   const { reader, read$, switchOn$, ingest$ } = steps;
+  const restarted = steps.restarted ?? ((buffer: EventBuffer<E>) => reader.restarted(buffer));
   return defer(() =>
     read$().pipe(
       defaultIfEmpty(undefined),
       concatMap((buffer): Observable<SwitchOnOutcome> => {
         if (buffer === undefined) return of('untrusted');
         // Asked before acting on the buffer: acting on it moves the reference counter.
-        const restart = reader.restarted(buffer);
+        const restart = restarted(buffer);
         return concat(
           ingest$ ? ingest$(buffer) : [],
           restart
