@@ -76,14 +76,14 @@ export function createEsspParser(): FrameParser<EsspFrame> {
 
   /**
    * Consume frame bytes from `chunk[start..]`; returns where it stopped (frame
-   * done or chunk end). Bytes before index `quiet` were already reported (see
-   * `feed`). State is copied into locals for the byte loop and written back on
-   * every exit, which keeps the hot loop free of closure slots.
+   * done or chunk end); `isNew` as in `feed`. State is copied into locals for
+   * the byte loop and written back on every exit, which keeps the hot loop
+   * free of closure slots.
    */
   const collect = (
     chunk: Uint8Array,
     start: number,
-    quiet: number,
+    isNew: boolean,
     out: DeframeOutput<EsspFrame>[],
   ): number => {
     const n = chunk.length;
@@ -99,22 +99,22 @@ export function createEsspParser(): FrameParser<EsspFrame> {
       if (b === ESSP_STX) {
         if (!h) {
           h = true;
-          heldFresh = i >= quiet;
+          heldFresh = isNew;
           continue;
         }
         h = false; // stuffed pair: one data byte 0x7F, both bytes stay in `raw`
-        f = f || heldFresh || i >= quiet;
+        f = f || heldFresh || isNew;
         raw[r++] = ESSP_STX;
       } else if (h) {
         // The held 0x7F was an STX (a 0x7F followed by another byte always
         // is): drop what we had and start over from it.
         if (f) out.push({ type: 'diagnostic', diagnostic: lostStxError(raw.slice(0, r)) });
-        f = heldFresh || i >= quiet;
+        f = heldFresh || isNew;
         h = false;
         r = 1;
         c = 0;
         want = 2;
-      } else if (i >= quiet) {
+      } else if (isNew) {
         f = true;
       }
       raw[r++] = b;
@@ -154,8 +154,9 @@ export function createEsspParser(): FrameParser<EsspFrame> {
   };
 
   /**
-   * Run `w` through the receiver; its first `q` bytes were already reported in
-   * an earlier diagnostic, so they yield frames but no new diagnostics.
+   * Run `w` through the receiver. `isNew` is true for bytes from the line and
+   * false for a rescan of bytes an earlier diagnostic already covered: those
+   * yield frames but no new diagnostics, so damage is reported once.
    *
    * After an attempt fails on LENGTH 0 or its CRC, its bytes are searched for
    * a frame start it swallowed (see {@link hiddenStx}): a frame that ends in a
@@ -164,11 +165,11 @@ export function createEsspParser(): FrameParser<EsspFrame> {
    * next frame (`7F 7F | 7F 00 11 ..`). A retransmission repeats the very same
    * bytes, so without the search every copy would be lost the same way.
    */
-  const feed = (w: Uint8Array, q: number, out: DeframeOutput<EsspFrame>[]): void => {
+  const feed = (w: Uint8Array, isNew: boolean, out: DeframeOutput<EsspFrame>[]): void => {
     let i = 0;
     while (i < w.length) {
       if (inFrame) {
-        i = collect(w, i, q, out);
+        i = collect(w, i, isNew, out);
         if (failedLen > 0) {
           // Rescan from the first STX the failed attempt may have hidden (all
           // its bytes are reported already); the receiver state then carries
@@ -176,14 +177,13 @@ export function createEsspParser(): FrameParser<EsspFrame> {
           const from = hiddenStx(raw, failedLen);
           const replay = from < 0 ? undefined : raw.slice(from, failedLen);
           failedLen = 0;
-          if (replay !== undefined) feed(replay, replay.length, out);
+          if (replay !== undefined) feed(replay, false, out);
         }
         continue;
       }
       const stx = w.indexOf(ESSP_STX, i);
       const end = stx < 0 ? w.length : stx;
-      const from = Math.max(i, q);
-      if (end > from) out.push({ type: 'diagnostic', diagnostic: discardedError(w, from, end) });
+      if (end > i && isNew) out.push({ type: 'diagnostic', diagnostic: discardedError(w, i, end) });
       if (stx < 0) break;
       const whole = wholeFrame(w, stx);
       if (whole !== undefined) {
@@ -191,7 +191,7 @@ export function createEsspParser(): FrameParser<EsspFrame> {
         i = stx + whole.raw.length;
         continue;
       }
-      startFrame(stx >= q);
+      startFrame(isNew);
       i = stx + 1;
     }
   };
@@ -199,7 +199,7 @@ export function createEsspParser(): FrameParser<EsspFrame> {
   return {
     push(chunk: Uint8Array): DeframeOutput<EsspFrame>[] {
       const out: DeframeOutput<EsspFrame>[] = [];
-      feed(chunk, 0, out);
+      feed(chunk, true, out);
       return out;
     },
     reset(): DeframeOutput<EsspFrame>[] {
@@ -213,7 +213,7 @@ export function createEsspParser(): FrameParser<EsspFrame> {
         inFrame = false;
         held = false;
         const from = hiddenStx(partial, partial.length);
-        if (from >= 0) feed(partial.subarray(from), partial.length - from, out);
+        if (from >= 0) feed(partial.subarray(from), false, out);
       }
       return out;
     },
