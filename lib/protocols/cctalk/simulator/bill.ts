@@ -17,6 +17,7 @@ import {
   leBytes,
   maskBit,
   readLe,
+  simIdentity,
 } from './device.js';
 import { createSimRing, pushRing, ringBytes } from './ring.js';
 import type { SimBillConfig } from './types.js';
@@ -87,16 +88,7 @@ export function createSimBill(config: SimBillConfig, ctx: SimContext): SimBill {
   };
 
   const handlers: HandlerTable = {
-    ...coreHandlers(
-      {
-        category: 'Bill Validator',
-        manufacturer: config.manufacturer ?? 'CWS',
-        product: config.product ?? 'SIM-BILL',
-        serial: config.serial ?? 0x040506,
-      },
-      restart,
-      ctx,
-    ),
+    ...coreHandlers(simIdentity(config, 'Bill Validator', 'SIM-BILL', 0x040506), restart, ctx),
     249: () => data(2, 20),
     213: () => data(0b11),
     232: () => data(0),

@@ -14,6 +14,7 @@ import {
   leBytes,
   maskBit,
   readLe,
+  simIdentity,
 } from './device.js';
 import { createSimRing, pushRing, ringBytes } from './ring.js';
 import type { SimCoinConfig } from './types.js';
@@ -53,16 +54,7 @@ export function createSimCoin(config: SimCoinConfig, ctx: SimContext): SimCoin {
   const event = (a: number, b: number): void => pushRing(ring, a, b);
 
   const handlers: HandlerTable = {
-    ...coreHandlers(
-      {
-        category: 'Coin Acceptor',
-        manufacturer: config.manufacturer ?? 'CWS',
-        product: config.product ?? 'SIM-COIN',
-        serial: config.serial ?? 0x010203,
-      },
-      restart,
-      ctx,
-    ),
+    ...coreHandlers(simIdentity(config, 'Coin Acceptor', 'SIM-COIN', 0x010203), restart, ctx),
     249: () => data(...priority),
     248: () => data(0),
     213: () => data(0),

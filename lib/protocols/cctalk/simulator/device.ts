@@ -50,6 +50,28 @@ export interface Identity {
   readonly serial: number;
 }
 
+/** Identity fields a device's config may set; the rest are the simulator's defaults. */
+export interface IdentityConfig {
+  readonly manufacturer?: string;
+  readonly product?: string;
+  readonly serial?: number;
+}
+
+/** A device's identity: what its config sets, else manufacturer CWS and the given product and serial. */
+export function simIdentity(
+  config: IdentityConfig,
+  category: string,
+  product: string,
+  serial: number,
+): Identity {
+  return {
+    category,
+    manufacturer: config.manufacturer ?? 'CWS',
+    product: config.product ?? product,
+    serial: config.serial ?? serial,
+  };
+}
+
 /** Handlers every device answers. `reset` runs after the ACK has gone out. */
 export function coreHandlers(id: Identity, reset: () => void, ctx: SimContext): HandlerTable {
   return {

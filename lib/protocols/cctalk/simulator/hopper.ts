@@ -17,6 +17,7 @@ import {
   data,
   leBytes,
   readLe,
+  simIdentity,
 } from './device.js';
 import type { SimHopperConfig, SimReply } from './types.js';
 
@@ -88,16 +89,7 @@ export function createSimHopper(config: SimHopperConfig, ctx: SimContext): SimHo
   };
 
   const handlers: HandlerTable = {
-    ...coreHandlers(
-      {
-        category: 'Payout',
-        manufacturer: config.manufacturer ?? 'CWS',
-        product: config.product ?? 'SIM-HOPPER',
-        serial: config.serial ?? 0x070809,
-      },
-      () => restart(false),
-      ctx,
-    ),
+    ...coreHandlers(simIdentity(config, 'Payout', 'SIM-HOPPER', 0x070809), () => restart(false), ctx),
     164: (d) => {
       enabled = d[0] === 0xa5;
       return ACK;
