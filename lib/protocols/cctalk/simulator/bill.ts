@@ -18,6 +18,7 @@ import {
   maskBit,
   readLe,
   simIdentity,
+  tableDevice,
 } from './device.js';
 import { createSimRing, pushRing, ringBytes } from './ring.js';
 import type { SimBillConfig } from './types.js';
@@ -140,10 +141,7 @@ export function createSimBill(config: SimBillConfig, ctx: SimContext): SimBill {
   };
 
   return {
-    address,
-    mode: config.checksum ?? 'simple',
-    category: 'Bill Validator',
-    handle: (header, d) => handlers[header]?.(d),
+    ...tableDevice(address, config.checksum, 'Bill Validator', handlers),
     powerCycle: restart,
     dispose: () => {
       escrowTimer = cancel(escrowTimer);

@@ -15,6 +15,7 @@ import {
   maskBit,
   readLe,
   simIdentity,
+  tableDevice,
 } from './device.js';
 import { createSimRing, pushRing, ringBytes } from './ring.js';
 import type { SimCoinConfig } from './types.js';
@@ -90,10 +91,7 @@ export function createSimCoin(config: SimCoinConfig, ctx: SimContext): SimCoin {
   };
 
   return {
-    address,
-    mode: config.checksum ?? 'simple',
-    category: 'Coin Acceptor',
-    handle: (header, d) => handlers[header]?.(d),
+    ...tableDevice(address, config.checksum, 'Coin Acceptor', handlers),
     powerCycle: restart,
     dispose: () => undefined,
     insert: (slot) => {

@@ -93,6 +93,16 @@ export function coreHandlers(id: Identity, reset: () => void, ctx: SimContext): 
   };
 }
 
+/** The part of a device that answers from its header table, in its checksum mode ('simple' unless set). */
+export function tableDevice(
+  address: number,
+  checksum: ChecksumMode | undefined,
+  category: string,
+  handlers: HandlerTable,
+): Pick<SimDevice, 'address' | 'mode' | 'category' | 'handle'> {
+  return { address, mode: checksum ?? 'simple', category, handle: (header, d) => handlers[header]?.(d) };
+}
+
 /** Bit n-1 of a little-endian mask of `bytes`. */
 export function maskBit(mask: number, position: number): boolean {
   return Math.floor(mask / 2 ** (position - 1)) % 2 === 1;

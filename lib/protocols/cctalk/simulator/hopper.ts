@@ -18,6 +18,7 @@ import {
   leBytes,
   readLe,
   simIdentity,
+  tableDevice,
 } from './device.js';
 import type { SimHopperConfig, SimReply } from './types.js';
 
@@ -132,10 +133,7 @@ export function createSimHopper(config: SimHopperConfig, ctx: SimContext): SimHo
   };
 
   return {
-    address,
-    mode: config.checksum ?? 'simple',
-    category: 'Payout',
-    handle: (header, d) => handlers[header]?.(d),
+    ...tableDevice(address, config.checksum, 'Payout', handlers),
     powerCycle: () => restart(true),
     dispose: () => {
       job = cancel(job);
