@@ -42,3 +42,11 @@ export function jsonLine(value: unknown): string {
     return v;
   });
 }
+
+/**
+ * Default way a command reports its exit code when run as a process. A zero
+ * leaves process.exitCode alone, so it never masks a failure set earlier.
+ */
+export function setProcessExitCode(code: number): void {
+  if (code !== 0) process.exitCode = code;
+}

@@ -14,7 +14,7 @@
 import { type Command, Option } from 'commander';
 import { firstValueFrom } from 'rxjs';
 import { InvalidArgumentError, isCashwireError } from '../../core/errors.js';
-import { type CliIo, jsonLine, processIo } from '../io.js';
+import { type CliIo, jsonLine, processIo, setProcessExitCode } from '../io.js';
 import { prepareCcTalkCommand } from '../probe/command-cctalk.js';
 import { PYRAMID_COMMANDS, preparePyramidCommand } from '../probe/command-pyramid.js';
 import type { CommandRequest, CommandResult, PreparedCommand } from '../probe/command-types.js';
@@ -181,9 +181,7 @@ export async function runCommand(options: CommandOptions, io: CliIo): Promise<nu
 export function registerCommandCommand(
   program: Command,
   io: CliIo = processIo,
-  done: (code: number) => void = (code) => {
-    if (code !== 0) process.exitCode = code;
-  },
+  done: (code: number) => void = setProcessExitCode,
 ): void {
   program
     .command('command')

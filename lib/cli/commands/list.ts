@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { type Observable, firstValueFrom } from 'rxjs';
 import { type PortInfo, listSerialPorts } from '../../transport/serialport.js';
-import { type CliIo, jsonLine, processIo } from '../io.js';
+import { type CliIo, jsonLine, processIo, setProcessExitCode } from '../io.js';
 import { guessUsbDevice, normalizeUsbId } from '../probe/usb.js';
 
 export interface ListOptions {
@@ -84,9 +84,7 @@ export async function runList(options: ListOptions, io: CliIo): Promise<number> 
 export function registerListCommand(
   program: Command,
   io: CliIo = processIo,
-  done: (code: number) => void = (code) => {
-    if (code !== 0) process.exitCode = code;
-  },
+  done: (code: number) => void = setProcessExitCode,
 ): void {
   program
     .command('list')

@@ -9,7 +9,7 @@
  */
 import { type Command, InvalidArgumentError as UsageError, Option } from 'commander';
 import { InvalidArgumentError } from '../../core/errors.js';
-import { type CliIo, jsonLine, processIo } from '../io.js';
+import { type CliIo, jsonLine, processIo, setProcessExitCode } from '../io.js';
 import { probeCcTalk } from '../probe/cctalk.js';
 import { probeEssp } from '../probe/essp.js';
 import { probePyramid } from '../probe/pyramid.js';
@@ -191,9 +191,7 @@ export async function runProbe(options: ProbeOptions, io: CliIo): Promise<number
 export function registerProbeCommand(
   program: Command,
   io: CliIo = processIo,
-  done: (code: number) => void = (code) => {
-    if (code !== 0) process.exitCode = code;
-  },
+  done: (code: number) => void = setProcessExitCode,
 ): void {
   program
     .command('probe')
