@@ -2,8 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Command } from 'commander';
-import { Subject, of } from 'rxjs';
-import type { CliIo } from '../../lib/cli/io.js';
+import { of } from 'rxjs';
 import { parseJsonArgs, registerCommandCommand, runCommand } from '../../lib/cli/commands/command.js';
 import type { OpenAt } from '../../lib/cli/probe/types.js';
 import { validateArgs, withByteArrays } from '../../lib/cli/probe/command-types.js';
@@ -14,24 +13,10 @@ import { createPyramidSimulator } from '../../lib/protocols/pyramid/simulator/si
 import { createMemoryPair } from '../../lib/transport/memory.js';
 import type { LineSettings, Transport } from '../../lib/transport/transport.js';
 import { type PtyPair, createPtyPair } from '../helpers/pty.js';
+import { fakeIo } from './harness.js';
 
 function fail(): never {
   throw new Error('first');
-}
-
-function fakeIo(): { io: CliIo; out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      out: (l) => out.push(l),
-      err: (l) => err.push(l),
-      stdinLines$: new Subject<string>(),
-      isTty: false,
-    },
-    out,
-    err,
-  };
 }
 
 /** A port with a simulator on the far end; records the line settings and every byte the host wrote. */

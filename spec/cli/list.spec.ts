@@ -1,26 +1,11 @@
 import { expect } from 'chai';
 import { Command } from 'commander';
-import { Subject, of, throwError } from 'rxjs';
-import type { CliIo } from '../../lib/cli/io.js';
+import { of, throwError } from 'rxjs';
 import { describePort, registerListCommand, runList } from '../../lib/cli/commands/list.js';
 import { guessUsbDevice, normalizeUsbId } from '../../lib/cli/probe/usb.js';
 import { TransportError } from '../../lib/core/errors.js';
 import type { PortInfo } from '../../lib/transport/serialport.js';
-
-function fakeIo(): { io: CliIo; out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: {
-      out: (l) => out.push(l),
-      err: (l) => err.push(l),
-      stdinLines$: new Subject<string>(),
-      isTty: false,
-    },
-    out,
-    err,
-  };
-}
+import { fakeIo } from './harness.js';
 
 const PORTS: PortInfo[] = [
   { path: '/dev/ttyUSB0', vendorId: '0403', productId: '6001', manufacturer: 'FTDI' },
