@@ -13,7 +13,7 @@ import { createPyramidSimulator } from '../../lib/protocols/pyramid/simulator/si
 import { createMemoryPair } from '../../lib/transport/memory.js';
 import type { LineSettings, Transport } from '../../lib/transport/transport.js';
 import { type PtyPair, createPtyPair } from '../helpers/pty.js';
-import { fakeIo } from './harness.js';
+import { fakeIo, stopSimulator } from './harness.js';
 
 function fail(): never {
   throw new Error('first');
@@ -418,11 +418,7 @@ describe('cashwire command (spawned, over a socat pty pair)', function () {
       const result = JSON.parse(stdout) as { ok: boolean; reply: string; link: object };
       expect(result).to.deep.include({ ok: true, reply: 'CWS', link: { checksum: 'simple' } });
     } finally {
-      const exited = new Promise((r) => sim.once('exit', r));
-      const stop = setTimeout(() => sim.kill('SIGTERM'), 2000);
-      sim.stdin.end('quit\n');
-      await exited;
-      clearTimeout(stop);
+      await stopSimulator(sim);
     }
   });
 

@@ -1,7 +1,8 @@
 /**
  * Test doubles shared by the CLI specs: an in-memory CliIo that records
- * what a command prints.
+ * what a command prints, and a clean stop for a spawned `cashwire simulate`.
  */
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { Subject } from 'rxjs';
 import type { CliIo } from '../../lib/cli/io.js';
 
@@ -19,4 +20,13 @@ export function fakeIo(isTty = false): { io: CliIo; out: string[]; err: string[]
     out,
     err,
   };
+}
+
+/** Ends a spawned simulator: `quit` on its stdin, SIGTERM after 2 s should it not listen. */
+export async function stopSimulator(sim: ChildProcessWithoutNullStreams): Promise<void> {
+  const exited = new Promise((r) => sim.once('exit', r));
+  const stop = setTimeout(() => sim.kill('SIGTERM'), 2000);
+  sim.stdin.end('quit\n');
+  await exited;
+  clearTimeout(stop);
 }

@@ -17,6 +17,7 @@ import { createPyramidSimulator } from '../../lib/protocols/pyramid/simulator/si
 import { createMemoryPair } from '../../lib/transport/memory.js';
 import type { LineSettings, Transport } from '../../lib/transport/transport.js';
 import { type PtyPair, createPtyPair } from '../helpers/pty.js';
+import { stopSimulator } from './harness.js';
 
 export function fakeIo(isTty = false): { io: CliIo; out: string[]; err: string[] } {
   const out: string[] = [];
@@ -285,12 +286,7 @@ describe('cashwire probe (spawned, over a socat pty pair)', function () {
       expect(report.answered).to.equal(true);
       expect(report.found.map((f) => [f.protocol, f.unit])).to.deep.equal([['essp', 'BANKNOTE_VALIDATOR']]);
     } finally {
-      // `quit` ends the simulator; SIGTERM is the fallback should it not listen.
-      const exited = new Promise((r) => sim.once('exit', r));
-      const stop = setTimeout(() => sim.kill('SIGTERM'), 2000);
-      sim.stdin.end('quit\n');
-      await exited;
-      clearTimeout(stop);
+      await stopSimulator(sim);
     }
   });
 
