@@ -29,6 +29,19 @@ export interface Harness {
   }): { events: DeviceEvent[]; errors: (Diagnostic | CashwireError)[] };
 }
 
+/** `at(ms, fn)`: a scenario step at virtual time `ms`; `runUntil(ms)`: run the clock up to `ms`. */
+export function virtualClock(scheduler: VirtualTimeScheduler): Pick<Harness, 'at' | 'runUntil'> {
+  return {
+    at: (ms, work) => {
+      scheduler.schedule(work, ms - scheduler.now());
+    },
+    runUntil: (ms) => {
+      scheduler.maxFrames = ms;
+      scheduler.flush();
+    },
+  };
+}
+
 export function createHarness(
   sim: Omit<CcTalkSimulatorOptions, 'scheduler'> = {},
   bus: Omit<CcTalkBusOptions, 'scheduler'> = {},
@@ -45,13 +58,7 @@ export function createHarness(
     bus: b,
     sim: simulator,
     diagnostics,
-    at: (ms, work) => {
-      scheduler.schedule(work, ms - scheduler.now());
-    },
-    runUntil: (ms) => {
-      scheduler.maxFrames = ms;
-      scheduler.flush();
-    },
+    ...virtualClock(scheduler),
     collect: (d) => {
       const events: DeviceEvent[] = [];
       const errors: (Diagnostic | CashwireError)[] = [];

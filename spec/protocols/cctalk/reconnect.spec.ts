@@ -22,6 +22,7 @@ import {
 } from '../../../lib/protocols/cctalk/simulator/index.js';
 import { type MemoryTransport, createMemoryPair } from '../../../lib/transport/memory.js';
 import type { Transport } from '../../../lib/transport/transport.js';
+import { virtualClock } from './harness.js';
 
 interface Rig {
   readonly scheduler: VirtualTimeScheduler;
@@ -95,13 +96,7 @@ function createRig(simOptions: Omit<CcTalkSimulatorOptions, 'scheduler'> = {}): 
     plug: () => {
       plugged = true;
     },
-    at: (ms, work) => {
-      scheduler.schedule(work, ms - scheduler.now());
-    },
-    runUntil: (ms) => {
-      scheduler.maxFrames = ms;
-      scheduler.flush();
-    },
+    ...virtualClock(scheduler),
     collect: (d) => {
       const out = {
         events: [] as DeviceEvent[],
