@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Subject, of } from 'rxjs';
-import { type CliIo, readLines } from '../../lib/cli/io.js';
+import { readLines } from '../../lib/cli/io.js';
 import { runCcTalkMonitor } from '../../lib/cli/commands/cctalk.js';
 import { runDecode, registerDecoder } from '../../lib/cli/commands/decode.js';
 import { runEsspMonitor } from '../../lib/cli/commands/essp-monitor.js';
@@ -20,21 +20,10 @@ import { createPyramidLineDecoder } from '../../lib/protocols/pyramid/decode-lin
 import { createPyramidSimulator } from '../../lib/protocols/pyramid/simulator/simulator.js';
 import { type TraceLine, parseTraceLines } from '../../lib/testing/trace/jsonl.js';
 import { createMemoryPair } from '../../lib/transport/memory.js';
+import { interactiveIo } from '../helpers/cli-io.js';
 
 // The program registers the Pyramid decoder in its entry point, which is not loaded here.
 registerDecoder('pyramid', () => createPyramidLineDecoder());
-
-function fakeIo(): { io: CliIo; out: string[]; err: string[]; stdin: Subject<string> } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdin = new Subject<string>();
-  return {
-    io: { out: (l) => out.push(l), err: (l) => err.push(l), stdinLines$: stdin, isTty: false },
-    out,
-    err,
-    stdin,
-  };
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -46,7 +35,7 @@ async function checkTrace(file: string, protocol: string): Promise<TraceLine[]> 
   expect(records.filter((r) => r.direction === 'tx')).to.not.be.empty;
   expect(records.filter((r) => r.direction === 'rx')).to.not.be.empty;
   expect(records.every((r) => r.protocol === protocol)).to.equal(true);
-  const { io, out, err } = fakeIo();
+  const { io, out, err } = interactiveIo();
   expect(await runDecode(protocol, readLines(file), { radix: 'auto' }, io)).to.equal(0, err.join('\n'));
   expect(out.length).to.be.at.least(records.length);
   return records;
@@ -67,7 +56,7 @@ describe('cashwire monitor --trace', function () {
       timing: { readMs: 50, creditMs: 50, stackMs: 50 },
     });
     const file = join(dir, 'essp.jsonl');
-    const { io, out } = fakeIo();
+    const { io, out } = interactiveIo();
     const stop$ = new Subject<void>();
     const done = runEsspMonitor(
       { port: '/dev/fake', json: true, stop$, open: () => of(host), traceFile: file },
@@ -91,7 +80,7 @@ describe('cashwire monitor --trace', function () {
     const [host, line] = createMemoryPair();
     const sim = createCcTalkSimulator(line, { coin: { checksum: 'simple' }, echo: false });
     const file = join(dir, 'cctalk.jsonl');
-    const { io, out, stdin } = fakeIo();
+    const { io, out, stdin } = interactiveIo();
     const done = runCcTalkMonitor(
       { port: '/dev/fake', json: true, open: () => of(host), traceFile: file },
       io,
@@ -113,7 +102,7 @@ describe('cashwire monitor --trace', function () {
       timing: { powerUpMs: 50, readMs: 100, stackMs: 100, busyMs: 20 },
     });
     const file = join(dir, 'pyramid.jsonl');
-    const { io, out, stdin } = fakeIo();
+    const { io, out, stdin } = interactiveIo();
     const done = runPyramidMonitor(
       { port: '/dev/fake', mask: '0x7F', json: true, open: () => of(host), traceFile: file },
       io,
@@ -134,7 +123,7 @@ describe('cashwire monitor --trace', function () {
       opened = true;
       return of(createMemoryPair()[0]);
     };
-    const { io } = fakeIo();
+    const { io } = interactiveIo();
     let error: unknown;
     await runPyramidMonitor(
       { port: '/dev/fake', open, traceFile: join(dir, 'no', 'such', 'dir.jsonl') },

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import { Subject, of } from 'rxjs';
+import { of } from 'rxjs';
 import { InvalidArgumentError } from '../../lib/core/errors.js';
-import type { CliIo } from '../../lib/cli/io.js';
 import {
   parseMask,
   runPyramidDecode,
@@ -10,23 +9,12 @@ import {
 } from '../../lib/cli/commands/pyramid.js';
 import { createPyramidSimulator } from '../../lib/protocols/pyramid/simulator/simulator.js';
 import { createMemoryPair } from '../../lib/transport/memory.js';
-
-function fakeIo(): { io: CliIo; out: string[]; err: string[]; stdin: Subject<string> } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdin = new Subject<string>();
-  return {
-    io: { out: (l) => out.push(l), err: (l) => err.push(l), stdinLines$: stdin, isTty: false },
-    out,
-    err,
-    stdin,
-  };
-}
+import { interactiveIo } from '../helpers/cli-io.js';
 
 describe('cashwire pyramid commands', () => {
   it('simulate: line commands drive the simulator; unknown input is explained', async () => {
     const [, line] = createMemoryPair();
-    const { io, out, err, stdin } = fakeIo();
+    const { io, out, err, stdin } = interactiveIo();
     const done = runPyramidSimulator({ port: '/dev/fake', open: () => of(line) }, io);
     await Promise.resolve();
     stdin.next('help');
@@ -46,7 +34,7 @@ describe('cashwire pyramid commands', () => {
 
   it('monitor: a bad mask fails before the port is opened', async () => {
     let opened = false;
-    const { io } = fakeIo();
+    const { io } = interactiveIo();
     const open = () => {
       opened = true;
       return of(createMemoryPair()[0]);
@@ -63,7 +51,7 @@ describe('cashwire pyramid commands', () => {
     const sim = createPyramidSimulator(line, {
       timing: { powerUpMs: 50, readMs: 100, stackMs: 100, busyMs: 20 },
     });
-    const { io, out, stdin } = fakeIo();
+    const { io, out, stdin } = interactiveIo();
     const done = runPyramidMonitor({ port: '/dev/fake', mask: '0x7F', json: true, open: () => of(host) }, io);
     await new Promise((r) => setTimeout(r, 300));
     sim.insertBill(5);
@@ -78,7 +66,7 @@ describe('cashwire pyramid commands', () => {
 
   it('monitor: ends with exit code 1 when the line is lost', async () => {
     const [host] = createMemoryPair();
-    const { io } = fakeIo();
+    const { io } = interactiveIo();
     const done = runPyramidMonitor({ port: '/dev/fake', open: () => of(host) }, io);
     await new Promise((r) => setTimeout(r, 50));
     host.breakLine();
@@ -86,7 +74,7 @@ describe('cashwire pyramid commands', () => {
   });
 
   it('decode: JSON per frame on stdout, bad lines on stderr, exit code 1', async () => {
-    const { io, out, err } = fakeIo();
+    const { io, out, err } = interactiveIo();
     const code = await runPyramidDecode(['02 08 10 7F 00 00 03 67', 'nonsense'], io);
     expect(code).to.equal(1);
     expect(JSON.parse(out[0]!)).to.deep.include({ direction: 'host', mask: 0x7f });

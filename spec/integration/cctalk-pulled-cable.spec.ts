@@ -7,12 +7,8 @@
  * keeps its state (and a coin taken meanwhile) across the outage, as a
  * powered unit does.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
-import { Subject, type Subscription, defer, filter, firstValueFrom, lastValueFrom, timeout } from 'rxjs';
+import { defer, filter, firstValueFrom, timeout } from 'rxjs';
 import { type CreditEvent, type DeviceState, isCredit } from '../../lib/core/events.js';
 import { CCTALK_LINE_SETTINGS, type CcTalkBus, createCcTalkBus } from '../../lib/protocols/cctalk/bus.js';
 import {
@@ -21,95 +17,45 @@ import {
 } from '../../lib/protocols/cctalk/coin-acceptor.js';
 import { type CcTalkSimulator, createCcTalkSimulator } from '../../lib/protocols/cctalk/simulator/index.js';
 import { openSerialTransport } from '../../lib/transport/serialport.js';
-import type { Transport } from '../../lib/transport/transport.js';
-
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const hasSocat = (): boolean => spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
-
-/** socat with both pty ends at fixed symlinks; resolves once both exist. */
-async function startCable(dir: string): Promise<ChildProcess> {
-  const child = spawn(
-    'socat',
-    [`pty,raw,echo=0,link=${join(dir, 'dev')}`, `pty,raw,echo=0,link=${join(dir, 'sim')}`],
-    { stdio: 'ignore' },
-  );
-  for (let waited = 0; !(existsSync(join(dir, 'dev')) && existsSync(join(dir, 'sim'))); waited += 20) {
-    if (waited > 5000 || child.exitCode !== null) throw new Error('socat did not create the pty links');
-    await pause(20);
-  }
-  return child;
-}
-
-function pullCable(child: ChildProcess | undefined): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
-/** The units' side of the cable: the simulator stays bound to it while the port behind it comes and goes. */
-function unitSide(): { transport: Transport; plug(port: Transport): void; unplug(): Promise<void> } {
-  const data$ = new Subject<Uint8Array>();
-  let port: Transport | undefined;
-  let sub: Subscription | undefined;
-  return {
-    transport: {
-      data$,
-      write: (bytes) =>
-        defer(() =>
-          port === undefined
-            ? Promise.resolve()
-            : lastValueFrom(port.write(bytes), { defaultValue: undefined }).catch(() => undefined),
-        ),
-      close: () => defer(() => Promise.resolve()),
-      description: 'unit side',
-    },
-    plug(p) {
-      port = p;
-      sub = p.data$.subscribe({ next: (b) => data$.next(b), error: () => undefined });
-    },
-    async unplug() {
-      sub?.unsubscribe();
-      const p = port;
-      port = undefined;
-      if (p) await lastValueFrom(p.close(), { defaultValue: undefined }).catch(() => undefined);
-    },
-  };
-}
+import {
+  type PtyCable,
+  type UnitSide,
+  createPtyCable,
+  createUnitSide,
+  pause,
+  socatAvailable,
+} from '../helpers/pty-cable.js';
 
 describe('ccTalk: cable pulled and plugged back over a real pty (socat, serialport)', function () {
   this.timeout(20_000);
-  let dir: string;
-  let cable: ChildProcess | undefined;
-  let side: ReturnType<typeof unitSide> | undefined;
+  let cable: PtyCable;
+  let side: UnitSide | undefined;
   let sim: CcTalkSimulator | undefined;
   let bus: CcTalkBus | undefined;
   let acceptor: CcTalkCoinAcceptor | undefined;
 
   before(function () {
-    if (!hasSocat()) this.skip();
+    if (!socatAvailable()) this.skip();
   });
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cashwire-cctalk-cable-'));
+    cable = createPtyCable('cashwire-cctalk-cable-');
   });
   afterEach(async () => {
     acceptor?.dispose();
     bus?.dispose();
     sim?.dispose();
     await side?.unplug();
-    await pullCable(cable);
-    rmSync(dir, { recursive: true, force: true });
+    await cable.dispose();
   });
 
   it('reopens the port, re-syncs the acceptor and credits the coin taken during the outage exactly once', async () => {
-    cable = await startCable(dir);
-    side = unitSide();
-    side.plug(await firstValueFrom(openSerialTransport(join(dir, 'sim'), CCTALK_LINE_SETTINGS)));
+    await cable.plug();
+    side = createUnitSide('unit side');
+    side.plug(await firstValueFrom(openSerialTransport(cable.unitPath, CCTALK_LINE_SETTINGS)));
     // A generous poll watchdog: the coin dropped during the outage is taken even on a slow machine.
     sim = createCcTalkSimulator(side.transport, { echo: true, coin: { pollWatchdogMs: 10_000 } });
     bus = createCcTalkBus(
-      defer(() => openSerialTransport(join(dir, 'dev'), CCTALK_LINE_SETTINGS)),
+      defer(() => openSerialTransport(cable.hostPath, CCTALK_LINE_SETTINGS)),
       { reconnect: { initialDelayMs: 100, maxDelayMs: 400 } },
     );
     const lines: string[] = [];
@@ -136,7 +82,7 @@ describe('ccTalk: cable pulled and plugged back over a real pty (socat, serialpo
     await firstValueFrom(acceptor.events$.pipe(filter(isCredit), timeout(4000)));
 
     // Cable out: the host's port dies, the units' side goes quiet.
-    await pullCable(cable);
+    await cable.pull();
     await side.unplug();
     await state('recovering');
     expect(sim.insertCoin(8)).to.equal(true); // 2 euro, taken by the powered acceptor meanwhile
@@ -145,8 +91,8 @@ describe('ccTalk: cable pulled and plugged back over a real pty (socat, serialpo
     sent.length = 0;
 
     // Cable back in, same links.
-    cable = await startCable(dir);
-    side.plug(await firstValueFrom(openSerialTransport(join(dir, 'sim'), CCTALK_LINE_SETTINGS)));
+    await cable.plug();
+    side.plug(await firstValueFrom(openSerialTransport(cable.unitPath, CCTALK_LINE_SETTINGS)));
     await state('enabled');
     for (let waited = 0; credits.length < 2 && waited < 4000; waited += 50) await pause(50);
     await pause(500); // more polls: the same ring entry must not credit again

@@ -6,106 +6,53 @@
  * the port after the loss; the simulated unit keeps its state (and a note
  * inserted meanwhile) across the outage, as a powered unit does.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
-import { Subject, type Subscription, defer, filter, firstValueFrom, lastValueFrom, timeout } from 'rxjs';
+import { defer, filter, firstValueFrom, timeout } from 'rxjs';
 import { type CreditEvent, isCredit } from '../../lib/core/events.js';
 import { ESSP_LINE } from '../../lib/protocols/essp/context.js';
 import { createEsspDevice } from '../../lib/protocols/essp/device/device.js';
 import type { EsspDevice } from '../../lib/protocols/essp/device/types.js';
 import { type EsspSimulator, createEsspSimulator } from '../../lib/protocols/essp/simulator/index.js';
 import { openSerialTransport } from '../../lib/transport/serialport.js';
-import type { Transport } from '../../lib/transport/transport.js';
-
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** socat with both pty ends at fixed symlinks; resolves once both exist. */
-async function startCable(dir: string): Promise<ChildProcess> {
-  const child = spawn(
-    'socat',
-    [`pty,raw,echo=0,link=${join(dir, 'dev')}`, `pty,raw,echo=0,link=${join(dir, 'sim')}`],
-    { stdio: 'ignore' },
-  );
-  for (let waited = 0; !(existsSync(join(dir, 'dev')) && existsSync(join(dir, 'sim'))); waited += 20) {
-    if (waited > 5000 || child.exitCode !== null) throw new Error('socat did not create the pty links');
-    await pause(20);
-  }
-  return child;
-}
-
-function pullCable(child: ChildProcess | undefined): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
-/**
- * The unit's side of the cable: the simulator stays bound to this transport
- * while the port behind it is closed and reopened.
- */
-function unitSide(): { transport: Transport; plug(port: Transport): void; unplug(): Promise<void> } {
-  const data$ = new Subject<Uint8Array>();
-  let port: Transport | undefined;
-  let sub: Subscription | undefined;
-  return {
-    transport: {
-      data$,
-      write: (bytes) =>
-        defer(() =>
-          port === undefined
-            ? Promise.resolve()
-            : lastValueFrom(port.write(bytes), { defaultValue: undefined }),
-        ),
-      close: () => defer(() => Promise.resolve()),
-      description: 'unit side',
-    },
-    plug(p) {
-      port = p;
-      sub = p.data$.subscribe({ next: (b) => data$.next(b), error: () => undefined });
-    },
-    async unplug() {
-      sub?.unsubscribe();
-      const p = port;
-      port = undefined;
-      if (p) await lastValueFrom(p.close(), { defaultValue: undefined }).catch(() => undefined);
-    },
-  };
-}
+import {
+  type PtyCable,
+  type UnitSide,
+  createPtyCable,
+  createUnitSide,
+  pause,
+  socatAvailable,
+} from '../helpers/pty-cable.js';
 
 describe('eSSP: cable pulled and plugged back over a real pty (socat, serialport)', function () {
   this.timeout(20_000);
-  let dir: string;
-  let cable: ChildProcess | undefined;
+  let cable: PtyCable;
   let sim: EsspSimulator | undefined;
   let device: EsspDevice | undefined;
-  let side: ReturnType<typeof unitSide> | undefined;
+  let side: UnitSide | undefined;
 
+  before(function () {
+    if (!socatAvailable()) this.skip(); // the pty pair needs socat; nothing else is skipped
+  });
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cashwire-cable-'));
+    cable = createPtyCable('cashwire-cable-');
   });
   afterEach(async () => {
     device?.dispose();
     sim?.dispose();
     await side?.unplug();
-    await pullCable(cable);
-    rmSync(dir, { recursive: true, force: true });
+    await cable.dispose();
   });
 
   it('reconnects (sync, key, setup) and credits the note inserted during the outage exactly once', async () => {
-    cable = await startCable(dir);
-    side = unitSide();
-    side.plug(await firstValueFrom(openSerialTransport(join(dir, 'sim'), ESSP_LINE)));
+    await cable.plug();
+    side = createUnitSide('unit side');
+    side.plug(await firstValueFrom(openSerialTransport(cable.unitPath, ESSP_LINE)));
     sim = createEsspSimulator(side.transport, {
       profile: 'NV9USB',
       timing: { readMs: 100, creditMs: 50, stackMs: 100 },
     });
     device = createEsspDevice(
-      defer(() => openSerialTransport(join(dir, 'dev'), ESSP_LINE)),
+      defer(() => openSerialTransport(cable.hostPath, ESSP_LINE)),
       { reconnect: { initialDelayMs: 200 } },
     );
     const credits: CreditEvent[] = [];
@@ -129,7 +76,7 @@ describe('eSSP: cable pulled and plugged back over a real pty (socat, serialport
     await firstValueFrom(device.events$.pipe(filter(isCredit), timeout(4000)));
 
     // Cable out: the host's port dies, the unit's side goes quiet.
-    await pullCable(cable);
+    await cable.pull();
     await side.unplug();
     await firstValueFrom(
       device.state$.pipe(
@@ -144,8 +91,8 @@ describe('eSSP: cable pulled and plugged back over a real pty (socat, serialport
     expect(credits).to.have.length(1); // nothing reaches the host while the cable is out
 
     // Cable back in, same links.
-    cable = await startCable(dir);
-    side.plug(await firstValueFrom(openSerialTransport(join(dir, 'sim'), ESSP_LINE)));
+    await cable.plug();
+    side.plug(await firstValueFrom(openSerialTransport(cable.unitPath, ESSP_LINE)));
     await enabled();
     for (let waited = 0; credits.length < 2 && waited < 4000; waited += 50) await pause(50);
     await pause(500); // more polls: a repeated event must not credit again

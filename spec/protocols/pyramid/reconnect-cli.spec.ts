@@ -5,29 +5,17 @@
  */
 import { expect } from 'chai';
 import { type Observable, Subject, type Subscription, defer, of, throwError } from 'rxjs';
-import type { CliIo } from '../../../lib/cli/io.js';
 import { lineNotice, runPyramidMonitor } from '../../../lib/cli/commands/pyramid.js';
 import { OptionRangeError, TransportError } from '../../../lib/core/errors.js';
 import { createPyramidSimulator } from '../../../lib/protocols/pyramid/simulator/simulator.js';
 import { type MemoryTransport, createMemoryPair } from '../../../lib/transport/memory.js';
 import type { Transport } from '../../../lib/transport/transport.js';
+import { interactiveIo } from '../../helpers/cli-io.js';
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until(check: () => boolean, ms = 3000): Promise<void> {
   for (let waited = 0; !check() && waited < ms; waited += 20) await pause(20);
-}
-
-function fakeIo(): { io: CliIo; out: string[]; err: string[]; stdin: Subject<string> } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdin = new Subject<string>();
-  return {
-    io: { out: (l) => out.push(l), err: (l) => err.push(l), stdinLines$: stdin, isTty: false },
-    out,
-    err,
-    stdin,
-  };
 }
 
 /** A port that can be unplugged: the open line dies and opening fails until it is back. */
@@ -81,7 +69,7 @@ describe('cashwire monitor pyramid: a pulled cable', () => {
     const sim = createPyramidSimulator(port.unit, {
       timing: { powerUpMs: 50, readMs: 100, stackMs: 100, busyMs: 20 },
     });
-    const { io, out, stdin } = fakeIo();
+    const { io, out, stdin } = interactiveIo();
     const done = runPyramidMonitor(
       {
         port: '/dev/fake',
@@ -123,9 +111,10 @@ describe('cashwire monitor pyramid: a pulled cable', () => {
       return of<Transport>(createMemoryPair()[0]);
     };
     let error: unknown;
-    await runPyramidMonitor({ port: '/dev/fake', open, reconnect: { initialDelayMs: 1 } }, fakeIo().io).catch(
-      (e: unknown) => (error = e),
-    );
+    await runPyramidMonitor(
+      { port: '/dev/fake', open, reconnect: { initialDelayMs: 1 } },
+      interactiveIo().io,
+    ).catch((e: unknown) => (error = e));
     expect(error).to.be.instanceOf(OptionRangeError);
     expect(opened).to.equal(false);
   });
