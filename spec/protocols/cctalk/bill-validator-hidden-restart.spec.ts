@@ -12,17 +12,9 @@
 import { expect } from 'chai';
 import type { DeviceEvent } from '../../../lib/core/events.js';
 import { createCcTalkBillValidator } from '../../../lib/protocols/cctalk/bill-validator.js';
-import { type Harness, createHarness } from './harness.js';
+import { type Harness, createHarness, credits, dropBehindLostPoll, lost, switchesOn } from './harness.js';
 
-const credits = (events: readonly DeviceEvent[]) =>
-  events.flatMap((e) => (e.type === 'credit' ? [e.money.amount] : []));
-const lost = (events: readonly DeviceEvent[]) =>
-  events.flatMap((e) => (e.type === 'events-lost' ? [e.count] : []));
 const resets = (events: readonly DeviceEvent[]) => events.filter((e) => e.type === 'device-reset').length;
-
-/** A 228 that switches acceptance on (bit 0 set). */
-const switchesOn = (c: { header: number; data: Uint8Array }) =>
-  c.header === 228 && ((c.data[0] ?? 0) & 1) === 1;
 
 /** Times at which the host switched the unit on. */
 function recordSwitchOns(h: Harness): number[] {
@@ -112,22 +104,24 @@ describe('ccTalk bill validator: enable()', () => {
     h.at(2000, () => bv.disable().subscribe());
     const switchOns = recordSwitchOns(h);
     let enabled = false;
-    let phase: 'wait' | 'enabled' | 'on' | 'done' = 'wait';
+    let phase: 'wait' | 'enabled' | 'done' = 'wait';
     h.sim.override((c) => {
       if (c.header === 159 && phase === 'wait' && h.scheduler.now() >= 3000) {
         phase = 'enabled';
         if (restart) h.sim.powerCycle();
         bv.enable().subscribe({ complete: () => (enabled = true) });
-        return undefined;
-      }
-      if (switchesOn(c) && phase === 'enabled') phase = 'on';
-      if (c.header === 159 && phase === 'on') {
-        phase = 'done';
-        h.sim.insertBill(4);
-        return { kind: 'silent' };
       }
       return undefined;
     });
+    dropBehindLostPoll(
+      h,
+      159,
+      () => phase === 'enabled',
+      () => {
+        phase = 'done';
+        h.sim.insertBill(4);
+      },
+    );
     h.runUntil(5000);
     bv.dispose();
     return { h, events, enabled, phase, switchOns };

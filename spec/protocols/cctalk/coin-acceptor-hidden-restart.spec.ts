@@ -12,12 +12,8 @@
 import { expect } from 'chai';
 import type { DeviceEvent } from '../../../lib/core/events.js';
 import { createCcTalkCoinAcceptor } from '../../../lib/protocols/cctalk/coin-acceptor.js';
-import { createHarness } from './harness.js';
+import { createHarness, credits, dropBehindLostPoll, lost, switchesOn } from './harness.js';
 
-const credits = (events: readonly DeviceEvent[]) =>
-  events.flatMap((e) => (e.type === 'credit' ? [e.money.amount] : []));
-const lost = (events: readonly DeviceEvent[]) =>
-  events.flatMap((e) => (e.type === 'events-lost' ? [e.count] : []));
 const rawNames = (events: readonly DeviceEvent[]) =>
   events.flatMap((e) => (e.type === 'raw' ? [e.name] : []));
 
@@ -33,7 +29,7 @@ function restartAtCheck(before: readonly number[]) {
   const acceptor = createCcTalkCoinAcceptor(h.bus, { scheduler: h.scheduler });
   const { events } = h.collect(acceptor);
   before.forEach((slot, i) => h.at(1000 + 500 * i, () => h.sim.insertCoin(slot)));
-  let phase: 'wait' | 'armed' | 'restarted' | 'enabled' | 'done' = 'wait';
+  let phase: 'wait' | 'armed' | 'restarted' = 'wait';
   h.at(5000, () => (phase = 'armed'));
   let restartedAt: number | undefined;
   h.sim.override((c) => {
@@ -43,14 +39,14 @@ function restartAtCheck(before: readonly number[]) {
       h.sim.powerCycle();
       return { kind: 'data', data: Uint8Array.of(0) };
     }
-    if (c.header === 228 && phase === 'restarted' && ((c.data[0] ?? 0) & 1) === 1) phase = 'enabled';
-    if (c.header === 229 && phase === 'enabled') {
-      phase = 'done';
-      h.sim.insertCoin(8);
-      return { kind: 'silent' };
-    }
     return undefined;
   });
+  dropBehindLostPoll(
+    h,
+    229,
+    () => phase === 'restarted',
+    () => h.sim.insertCoin(8),
+  );
   // The check comes every 50 polls (about 10 s at 200 ms) once the counter is not 0.
   h.runUntil(18_000);
   acceptor.dispose();
@@ -106,7 +102,7 @@ describe('ccTalk coin acceptor: connect without a trusted buffer read', () => {
     );
     const enabledAt: number[] = [];
     h.sim.override((c) => {
-      if (c.header === 228 && ((c.data[0] ?? 0) & 1) === 1) enabledAt.push(h.scheduler.now());
+      if (switchesOn(c)) enabledAt.push(h.scheduler.now());
       return undefined;
     });
     h.at(3000, noisy);
@@ -136,7 +132,7 @@ describe('ccTalk coin acceptor: switched back on only after a trusted buffer rea
         masterReads.push(h.scheduler.now());
         if (masterReads.length === 1) noisy = 4;
       }
-      if (c.header === 228 && ((c.data[0] ?? 0) & 1) === 1) enabledAt.push(h.scheduler.now());
+      if (switchesOn(c)) enabledAt.push(h.scheduler.now());
       if (c.header === 229 && noisy > 0) {
         noisy--;
         return { kind: 'data', data: Uint8Array.of(100 + (noisy % 2), 9, 9, 0, 0, 0, 0, 0, 0, 0, 0) };
@@ -161,24 +157,23 @@ describe('ccTalk coin acceptor: switched back on only after a trusted buffer rea
     const { events } = h.collect(acceptor);
     h.at(1000, () => h.sim.insertCoin(7));
     h.at(2000, () => acceptor.disable().subscribe());
-    let phase: 'wait' | 'restarted' | 'enabled' | 'done' = 'wait';
+    let phase: 'wait' | 'restarted' = 'wait';
     // The unit restarts right after a poll, and enable() reaches it before the next one.
     h.sim.override((c) => {
       if (c.header === 229 && phase === 'wait' && h.scheduler.now() >= 3000) {
         phase = 'restarted';
         h.sim.powerCycle();
         acceptor.enable().subscribe();
-        return undefined;
-      }
-      if (c.header === 228 && phase === 'restarted' && ((c.data[0] ?? 0) & 1) === 1) phase = 'enabled';
-      if (c.header === 229 && phase === 'enabled') {
-        // The reply to the next poll is lost, and a coin drops in before the driver reads again.
-        phase = 'done';
-        h.sim.insertCoin(8);
-        return { kind: 'silent' };
       }
       return undefined;
     });
+    // The reply to the next poll is lost, and a coin drops in before the driver reads again.
+    dropBehindLostPoll(
+      h,
+      229,
+      () => phase === 'restarted',
+      () => h.sim.insertCoin(8),
+    );
     h.runUntil(5000);
     acceptor.dispose();
     expect(h.sim.stats).to.include({ resets: 1, accepted: 2 });

@@ -10,6 +10,7 @@ import { type CcTalkBus, type CcTalkBusOptions, createCcTalkBus } from '../../..
 import {
   type CcTalkSimulator,
   type CcTalkSimulatorOptions,
+  type CcTalkReplyContext,
   createCcTalkSimulator,
 } from '../../../lib/protocols/cctalk/simulator/index.js';
 import { type MemoryTransport, createMemoryPair } from '../../../lib/transport/memory.js';
@@ -67,4 +68,39 @@ export function createHarness(
       return { events, errors };
     },
   };
+}
+
+/** Amounts credited, in order (minor units). */
+export const credits = (events: readonly DeviceEvent[]): number[] =>
+  events.flatMap((e) => (e.type === 'credit' ? [e.money.amount] : []));
+
+/** The counts of each events-lost report, in order. */
+export const lost = (events: readonly DeviceEvent[]): number[] =>
+  events.flatMap((e) => (e.type === 'events-lost' ? [e.count] : []));
+
+/** A 228 that switches acceptance on (bit 0 set). */
+export const switchesOn = (c: Pick<CcTalkReplyContext, 'header' | 'data'>): boolean =>
+  c.header === 228 && ((c.data[0] ?? 0) & 1) === 1;
+
+/**
+ * Once `ready()` holds, the host's next switch-on is followed by a lost reply
+ * to its next buffer read (`pollHeader`: 229 for a coin acceptor, 159 for a
+ * bill validator), and `drop()` puts an item in before the host reads again.
+ */
+export function dropBehindLostPoll(
+  h: Harness,
+  pollHeader: number,
+  ready: () => boolean,
+  drop: () => void,
+): void {
+  let phase: 'wait' | 'on' | 'done' = 'wait';
+  h.sim.override((c) => {
+    if (phase === 'wait' && switchesOn(c) && ready()) phase = 'on';
+    else if (phase === 'on' && c.header === pollHeader) {
+      phase = 'done';
+      drop();
+      return { kind: 'silent' };
+    }
+    return undefined;
+  });
 }
