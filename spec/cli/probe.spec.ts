@@ -1,8 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { Subject, of } from 'rxjs';
-import type { CliIo } from '../../lib/cli/io.js';
+import { of } from 'rxjs';
 import { NOTHING_ANSWERED_ADVICE, parseProtocols, runProbe } from '../../lib/cli/commands/probe.js';
 import { watchEcho } from '../../lib/cli/probe/cctalk.js';
 import { pyramidModelName } from '../../lib/cli/probe/pyramid.js';
@@ -18,16 +17,7 @@ import { createMemoryPair } from '../../lib/transport/memory.js';
 import type { LineSettings, Transport } from '../../lib/transport/transport.js';
 import { type PtyPair, createPtyPair } from '../helpers/pty.js';
 import { stopSimulator } from './harness.js';
-
-export function fakeIo(isTty = false): { io: CliIo; out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { out: (l) => out.push(l), err: (l) => err.push(l), stdinLines$: new Subject<string>(), isTty },
-    out,
-    err,
-  };
-}
+import { fakeIo } from './harness.js';
 
 const sameLine = (a: LineSettings, b: LineSettings): boolean =>
   a.baudRate === b.baudRate &&

@@ -8,7 +8,7 @@ import { InvalidArgumentError, isCashwireError } from '../../core/errors.js';
 import { SecretKey } from '../../protocols/essp/crypto/key.js';
 import { createEsspLineDecoder } from '../../protocols/essp/decode-lines.js';
 import { parseByteLine, type ByteRadix } from '../../core/byte-lines.js';
-import { jsonLine, processIo, readLines, type CliIo } from '../io.js';
+import { jsonLine, processIo, readLines, setProcessExitCode, type CliIo } from '../io.js';
 
 export interface LineDecoder {
   decode(bytes: Uint8Array): unknown[];
@@ -120,6 +120,6 @@ Examples:
         },
         io,
       );
-      if (code !== 0) process.exitCode = code;
+      setProcessExitCode(code);
     });
 }
