@@ -1,10 +1,6 @@
 import { expect } from 'chai';
-import type { DeviceEvent } from '../../../lib/core/events.js';
 import { createCcTalkCoinAcceptor } from '../../../lib/protocols/cctalk/coin-acceptor.js';
-import { createHarness } from './harness.js';
-
-const credits = (events: DeviceEvent[]): number[] =>
-  events.flatMap((e) => (e.type === 'credit' ? [e.money.amount] : []));
+import { createHarness, credits } from './harness.js';
 
 describe('ccTalk coin acceptor: the buffer baseline', () => {
   it('is read before acceptance is switched on, so a coin taken at once after "enabled" is credited', () => {

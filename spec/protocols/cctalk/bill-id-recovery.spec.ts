@@ -12,10 +12,8 @@ import {
   createCcTalkBillValidator,
 } from '../../../lib/protocols/cctalk/bill-validator.js';
 import type { SimReply } from '../../../lib/protocols/cctalk/simulator/index.js';
-import { type Harness, createHarness } from './harness.js';
+import { type Harness, createHarness, credits } from './harness.js';
 
-const credits = (events: readonly DeviceEvent[]) =>
-  events.flatMap((e) => (e.type === 'credit' ? [e.money.amount] : []));
 const lostCount = (events: readonly DeviceEvent[]) =>
   events.reduce((n, e) => n + (e.type === 'events-lost' ? e.count : 0), 0);
 

@@ -6,15 +6,11 @@
  * while the counter is 0 and re-applies inhibits and master enable.
  */
 import { expect } from 'chai';
-import type { DeviceEvent } from '../../../lib/core/events.js';
 import {
   SETTINGS_CHECK_EVERY,
   createCcTalkCoinAcceptor,
 } from '../../../lib/protocols/cctalk/coin-acceptor.js';
-import { createHarness } from './harness.js';
-
-const credits = (events: readonly DeviceEvent[]) =>
-  events.flatMap((e) => (e.type === 'credit' ? [e.money.amount] : []));
+import { createHarness, credits } from './harness.js';
 
 describe('ccTalk coin acceptor: restart before the first coin', () => {
   it('notices the lost master enable, re-applies it, and credits the next coin', () => {

@@ -1,11 +1,8 @@
 import { expect } from 'chai';
-import type { DeviceEvent, DeviceState } from '../../../lib/core/events.js';
+import type { DeviceState } from '../../../lib/core/events.js';
 import { InvalidArgumentError } from '../../../lib/core/errors.js';
 import { type CoinSlot, createCcTalkCoinAcceptor } from '../../../lib/protocols/cctalk/coin-acceptor.js';
-import { createHarness } from './harness.js';
-
-const credits = (events: readonly DeviceEvent[]) =>
-  events.flatMap((e) => (e.type === 'credit' ? [e.money.amount] : []));
+import { createHarness, credits } from './harness.js';
 
 describe('ccTalk coin acceptor over the simulator', () => {
   it('connects, reads the euro coin table, enables and credits each coin once', () => {
