@@ -1,8 +1,8 @@
 /**
  * An in-memory terminal for running interactive CLI commands in process: what
  * a command prints is collected per stream, and the test types into its stdin
- * line by line (`quit`, simulator commands, end of input). Not a TTY, so
- * commands print plain lines without cursor tricks.
+ * line by line (`quit`, simulator commands, end of input). Not a TTY unless
+ * asked, so commands print plain lines without cursor tricks.
  */
 import { Subject } from 'rxjs';
 import type { CliIo } from '../../lib/cli/io.js';
@@ -17,12 +17,12 @@ export interface InteractiveIo {
   readonly stdin: Subject<string>;
 }
 
-export function interactiveIo(): InteractiveIo {
+export function interactiveIo(isTty = false): InteractiveIo {
   const out: string[] = [];
   const err: string[] = [];
   const stdin = new Subject<string>();
   return {
-    io: { out: (l) => out.push(l), err: (l) => err.push(l), stdinLines$: stdin, isTty: false },
+    io: { out: (l) => out.push(l), err: (l) => err.push(l), stdinLines$: stdin, isTty },
     out,
     err,
     stdin,
