@@ -11,6 +11,7 @@ import type { HostEncryptionSession } from '../lib/protocols/essp/crypto/session
 import type { SecretKey } from '../lib/protocols/essp/crypto/key.js';
 import type { EventContext } from '../lib/protocols/essp/events/blocks.js';
 import { parsePollReply } from '../lib/protocols/essp/events/parse.js';
+import { crc16 } from '../lib/protocols/essp/crc.js';
 import type { EsspFrame } from '../lib/protocols/essp/framing.js';
 import { deframeEssp } from '../lib/protocols/essp/parser.js';
 import { POLL, POLL_OK } from './streams.js';
@@ -143,5 +144,51 @@ export function frameShapeFloor(chunks: readonly Uint8Array[]): ReceiveCounts {
   from(chunks)
     .pipe(shape)
     .subscribe(() => counts.frames++);
+  return counts;
+}
+
+/** Unstuffed bytes of the longest frame after its STX. */
+const MAX_BODY = 255 + 4;
+const STX = 0x7f;
+
+/**
+ * A second yardstick, below any receiver this library could hand out: no
+ * frame objects, no RxJS, no diagnostics. Each chunk must be one whole frame
+ * (the whole-frames input); its bytes are unstuffed only when they hold a
+ * stuffed pair, the CRC is checked, DATA is copied once (the decoder reads a
+ * whole array) and its POLL events are decoded. What is left of the time is
+ * the checks and the decoding themselves.
+ */
+export function checksOnlyFloor(chunks: readonly Uint8Array[], ctx: EventContext): ReceiveCounts {
+  const counts = zero();
+  const body = new Uint8Array(MAX_BODY);
+  for (const chunk of chunks) {
+    let bytes = chunk;
+    let start = 1;
+    let end = chunk.length;
+    if (chunk.indexOf(STX, 1) > 0) {
+      let n = 0;
+      for (let i = 1; i < chunk.length; i++) {
+        const b = chunk[i]!;
+        if (b === STX) i++; // `7F 7F` on the wire is one 0x7F
+        body[n++] = b;
+      }
+      bytes = body;
+      start = 0;
+      end = n;
+    }
+    const length = bytes[start + 1]!;
+    const crcAt = start + 2 + length;
+    if (chunk[0] !== STX || crcAt + 2 !== end) {
+      counts.diagnostics++;
+      continue;
+    }
+    if (crc16(bytes, start, crcAt) !== (bytes[crcAt]! | (bytes[crcAt + 1]! << 8))) {
+      counts.diagnostics++;
+      continue;
+    }
+    counts.frames++;
+    decodeReply(bytes.slice(start + 2, crcAt), ctx, counts);
+  }
   return counts;
 }

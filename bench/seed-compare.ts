@@ -24,13 +24,14 @@ import { finished } from 'node:stream/promises';
 import {
   deframeAndDecode,
   deframeDecryptDecode,
+  checksOnlyFloor,
   deframeOnly,
   frameShapeFloor,
   type ReceiveCounts,
 } from './essp-receive.js';
 import { atLeast, printTargets, type Target } from './device-targets.js';
 import { mb, ms, thousands, type BenchRun, type Suite } from './report.js';
-import { BENCH_CONTEXT, BENCH_KEY_BYTES, benchKey, buildStreams, type FrameStream } from './streams.js';
+import { BENCH_CONTEXT, BENCH_KEY_BYTES, benchKey, buildStreams, wholeFrameChunks } from './streams.js';
 
 const require = createRequire(import.meta.url);
 
@@ -94,28 +95,6 @@ async function seedPass(chunks: readonly Uint8Array[], ssp: SeedSsp | undefined)
   return counts;
 }
 
-/** The stream cut at frame boundaries (walking STX, unstuffed LENGTH and CRC). */
-function frameChunks(stream: FrameStream): Uint8Array[] {
-  const { bytes } = stream;
-  const out: Uint8Array[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    let i = at + 1;
-    const next = (): number => {
-      const b = bytes[i++]!;
-      if (b === 0x7f) i++; // a stuffed 0x7F is sent twice
-      return b;
-    };
-    next(); // SEQ/ID
-    const length = next();
-    for (let k = 0; k < length + 2; k++) next(); // DATA, CRC
-    out.push(bytes.subarray(at, i));
-    at = i;
-  }
-  if (out.length !== stream.frames) throw new Error(`split ${out.length} frames, expected ${stream.frames}`);
-  return out;
-}
-
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -136,7 +115,7 @@ async function run({ quick }: BenchRun): Promise<void> {
   const key = benchKey();
   const inputs = [
     { name: 'serial chunks', plain: streams.plainChunks, encrypted: streams.encryptedChunks },
-    { name: 'whole frames', plain: frameChunks(plain), encrypted: frameChunks(encrypted) },
+    { name: 'whole frames', plain: wholeFrameChunks(plain), encrypted: wholeFrameChunks(encrypted) },
   ];
   const pairs: Pair[] = inputs.flatMap((input) => [
     {
@@ -169,6 +148,15 @@ async function run({ quick }: BenchRun): Promise<void> {
     input: whole.name,
     bytes: plain.bytes.length,
     ours: () => frameShapeFloor(whole.plain),
+    seed: () => seedPass(whole.plain, seedSsp(false)),
+  });
+  // How far any receiver with the same checks and decoder could go: no frame
+  // objects and no stream at all, DATA copied once.
+  pairs.push({
+    stage: 'G yardstick: checks and events only, no frames, no stream',
+    input: whole.name,
+    bytes: plain.bytes.length,
+    ours: () => checksOnlyFloor(whole.plain, BENCH_CONTEXT),
     seed: () => seedPass(whole.plain, seedSsp(false)),
   });
 

@@ -275,3 +275,25 @@ export function buildStreams(minBytes = 1024 * 1024, seed = 1): BenchStreams {
     encryptedChunks: chunk(encrypted.bytes, seed + 3),
   };
 }
+
+/** The stream cut at frame boundaries (walking STX, unstuffed LENGTH and CRC). */
+export function wholeFrameChunks(stream: FrameStream): Uint8Array[] {
+  const { bytes } = stream;
+  const out: Uint8Array[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    let i = at + 1;
+    const next = (): number => {
+      const b = bytes[i++]!;
+      if (b === 0x7f) i++; // a stuffed 0x7F is sent twice
+      return b;
+    };
+    next(); // SEQ/ID
+    const length = next();
+    for (let k = 0; k < length + 2; k++) next(); // DATA, CRC
+    out.push(bytes.subarray(at, i));
+    at = i;
+  }
+  if (out.length !== stream.frames) throw new Error(`split ${out.length} frames, expected ${stream.frames}`);
+  return out;
+}

@@ -12,6 +12,7 @@ import { parsePollReply } from '../../lib/protocols/essp/events/parse.js';
 import type { EsspEvent } from '../../lib/protocols/essp/events/types.js';
 import { splitFrames } from '../../lib/protocols/essp/framing.js';
 import {
+  checksOnlyFloor,
   deframeAndDecode,
   deframeDecryptDecode,
   deframeOnly,
@@ -24,6 +25,7 @@ import {
   buildStreams,
   chunk,
   generateScript,
+  wholeFrameChunks,
   type BenchStreams,
 } from '../../bench/streams.js';
 
@@ -155,6 +157,28 @@ describe('bench input streams', function () {
     const wrong = deframeDecryptDecode(s.encryptedChunks.slice(0, 500), new SecretKey(other), BENCH_CONTEXT);
     expect(wrong.failures).to.equal(wrong.frames);
     expect(wrong.frames).to.be.above(100);
+  });
+
+  it('cuts into whole frames that the frame-less yardstick decodes completely, and it checks the CRC', () => {
+    const whole = wholeFrameChunks(s.plain);
+    expect(whole.length).to.equal(s.plain.frames);
+    const joined = new Uint8Array(s.plain.bytes.length);
+    let at = 0;
+    for (const c of whole) {
+      joined.set(c, at);
+      at += c.length;
+    }
+    expect(at).to.equal(joined.length);
+    expect(joined).to.deep.equal(s.plain.bytes);
+    const full = { frames: s.script.length, events: s.events, diagnostics: 0, failures: 0 };
+    expect(checksOnlyFloor(whole, BENCH_CONTEXT)).to.deep.equal(full);
+    expect(deframeAndDecode(whole, BENCH_CONTEXT)).to.deep.equal(full);
+    // The stuffed frames go through its unstuffing, and a damaged one is refused.
+    const stuffed = whole.filter((c) => c.indexOf(0x7f, 1) > 0);
+    expect(stuffed.length).to.equal(s.plain.stuffedFrames);
+    const damaged = [...stuffed.slice(0, 3), Uint8Array.from(whole[0]!)];
+    damaged[3]![3]! ^= 0x01;
+    expect(checksOnlyFloor(damaged, BENCH_CONTEXT)).to.include({ frames: 3, diagnostics: 1 });
   });
 
   it('is the same for the same seed and differs for another', () => {
