@@ -14,10 +14,25 @@ import type { RequestQueue } from './exchange.js';
 export interface PollerOptions {
   /** Pause between the end of one poll and the start of the next, ms. Range 0..600000. */
   readonly intervalMs: number;
+  /** Begin with a pause instead of a poll (the caller has just polled). Default false. */
+  readonly pauseFirst?: boolean;
   readonly scheduler?: SchedulerLike;
 }
 
 export const POLLER_LIMITS = { intervalMs: { min: 0, max: 600_000 } } as const;
+
+/** Where one poll reports: its values, then its end (complete, or error). */
+export interface PollSink<T> {
+  next(value: T): void;
+  error(e: unknown): void;
+  complete(): void;
+}
+
+/**
+ * Start one poll now, reporting to `sink`; returns what abandons it. It must
+ * make no call on `sink` once abandoned, and must end (complete or error).
+ */
+export type PollStarter<T> = (sink: PollSink<T>) => () => void;
 
 /**
  * Repeatedly runs `poll()` and emits every value it produces.
@@ -25,7 +40,8 @@ export const POLLER_LIMITS = { intervalMs: { min: 0, max: 600_000 } } as const;
  * Cadence, precisely:
  * 1. On subscribe, the first poll starts as soon as the queue is idle
  *    (immediately if it already is). Idle is read from `queue.state` when the
- *    queue has one, else from `queue.busy$`.
+ *    queue has one, else from `queue.busy$`. With `pauseFirst`, a pause of
+ *    `intervalMs` comes before it.
  * 2. When a poll finishes (completes, or errors), a pause of `intervalMs` starts.
  * 3. When the pause is over, the next poll starts at the first moment the queue
  *    is idle: if a user command is in flight or waiting, the poll waits for it, so
@@ -46,6 +62,30 @@ export function pollWhileIdle<T>(
   poll: () => Observable<T>,
   options: PollerOptions & { onError?: (e: unknown) => void },
 ): Observable<T> {
+  return pollLoop(queue, poll, undefined, options);
+}
+
+/**
+ * {@link pollWhileIdle} for a poll that is started by a call instead of an
+ * Observable: same cadence, same rules. A device polled a few times a second
+ * runs this path cold every time, and a subscription per poll is one more
+ * layer it pays for (see exchange.ts).
+ */
+export function startPollsWhileIdle<T>(
+  queue: Pick<RequestQueue<unknown>, 'busy$' | 'state'>,
+  startPoll: PollStarter<T>,
+  options: PollerOptions & { onError?: (e: unknown) => void },
+): Observable<T> {
+  return pollLoop(queue, undefined, startPoll, options);
+}
+
+/** The poll loop behind both entry points: exactly one of `poll` and `startPoll` is given. */
+function pollLoop<T>(
+  queue: Pick<RequestQueue<unknown>, 'busy$' | 'state'>,
+  poll: (() => Observable<T>) | undefined,
+  startPoll: PollStarter<T> | undefined,
+  options: PollerOptions & { onError?: (e: unknown) => void },
+): Observable<T> {
   const { intervalMs, onError } = options;
   const { min, max } = POLLER_LIMITS.intervalMs;
   if (
@@ -57,6 +97,7 @@ export function pollWhileIdle<T>(
     throw new OptionRangeError('intervalMs', intervalMs, min, max, 'ms');
   }
   const scheduler = options.scheduler ?? asyncScheduler;
+  const pauseFirst = options.pauseFirst === true;
 
   // Per cycle: one timer for the pause, and a look at the queue's `state`
   // when it has one. busy$ is listened to only while a due poll waits for a
@@ -66,16 +107,21 @@ export function pollWhileIdle<T>(
   return new Observable<T>((subscriber) => {
     let stopped = false;
     /** A poll should start at the first moment the queue is idle. */
-    let due = true;
+    let due = !pauseFirst;
+    /** A poll was started and has not ended yet. */
+    let running = false;
     let polling: Subscription | undefined;
+    let abandon: (() => void) | undefined;
     let pause: Subscription | undefined;
     let waiting: Subscription | undefined;
 
     const pollEnded = (): void => {
+      running = false;
       polling = undefined;
+      abandon = undefined;
       if (!stopped) pause = scheduler.schedule(pauseOver, intervalMs);
     };
-    const observer = {
+    const observer: PollSink<T> = {
       next: (value: T) => subscriber.next(value),
       error: (e: unknown) => {
         onError?.(e);
@@ -85,9 +131,21 @@ export function pollWhileIdle<T>(
     };
     const start = (): void => {
       due = false;
+      running = true;
+      if (startPoll !== undefined) {
+        let cancel: () => void;
+        try {
+          cancel = startPoll(observer);
+        } catch (e) {
+          observer.error(e);
+          return;
+        }
+        if (running) abandon = cancel;
+        return;
+      }
       let source: Observable<T>;
       try {
-        source = poll();
+        source = poll!();
       } catch (e) {
         observer.error(e);
         return;
@@ -122,23 +180,23 @@ export function pollWhileIdle<T>(
         start();
       } else if (!sub.closed) waiting = sub;
     };
-    const startIfDue = (): void => {
-      if (!due || stopped) return;
+    /** The pause is over (or, at subscribe, there is none): poll at the first idle moment. */
+    function pauseOver(): void {
+      pause = undefined;
+      due = true;
+      if (stopped) return;
       const state = queue.state;
       if (state === 'idle') start();
       else if (state === 'ended') subscriber.complete();
       else wait();
-    };
-    function pauseOver(): void {
-      pause = undefined;
-      due = true;
-      startIfDue();
     }
 
-    startIfDue();
+    if (pauseFirst) pause = scheduler.schedule(pauseOver, intervalMs);
+    else pauseOver();
     return () => {
       stopped = true;
       polling?.unsubscribe();
+      abandon?.();
       pause?.unsubscribe();
       waiting?.unsubscribe();
     };

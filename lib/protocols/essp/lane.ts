@@ -7,55 +7,53 @@
  * finished bytes, so each session lets at most one command into the queue at
  * a time and keeps the rest here, in order.
  */
+
+/** Work that waits in a lane: `start` runs when its turn comes. */
+export interface LaneTurn {
+  start(): void;
+}
+
 export interface Lane {
+  /** Run `turn.start()` when the lane is free (now, if it is). */
+  acquire(turn: LaneTurn): void;
   /**
-   * Run `start` when the lane is free (now, if it is). Call the returned
-   * function exactly when the work is over or abandoned: it frees the lane,
-   * or removes the work if it never started.
+   * Call exactly when the work is over or abandoned: frees the lane if it
+   * ran, removes it if it never started. Calling it again does nothing.
    */
-  acquire(start: () => void): () => void;
+  release(turn: LaneTurn): void;
   /** Commands waiting (not counting the one running). */
   readonly waiting: number;
 }
 
-interface Turn {
-  state: 'waiting' | 'running' | 'done';
-  readonly start: () => void;
-}
-
+/**
+ * The turns are the callers' own objects, compared by identity: a lane makes
+ * no record and no closure per command (a poll passes through here several
+ * times a second for the life of a device).
+ */
 export function createLane(): Lane {
-  let busy = false;
-  const queue: Turn[] = [];
+  let running: LaneTurn | undefined;
+  const queue: LaneTurn[] = [];
 
   const next = (): void => {
     const turn = queue.shift();
-    if (turn === undefined) {
-      busy = false;
-      return;
-    }
-    turn.state = 'running';
-    turn.start();
-  };
-
-  const release = (turn: Turn): void => {
-    const was = turn.state;
-    turn.state = 'done';
-    if (was === 'waiting') {
-      const i = queue.indexOf(turn);
-      if (i >= 0) queue.splice(i, 1);
-    } else if (was === 'running') next();
+    running = turn;
+    turn?.start();
   };
 
   return {
-    acquire(start) {
-      const turn: Turn = { state: 'waiting', start };
-      if (busy) queue.push(turn);
+    acquire(turn) {
+      if (running !== undefined) queue.push(turn);
       else {
-        busy = true;
-        turn.state = 'running';
-        start();
+        running = turn;
+        turn.start();
       }
-      return () => release(turn);
+    },
+    release(turn) {
+      if (turn === running) next();
+      else {
+        const i = queue.indexOf(turn);
+        if (i >= 0) queue.splice(i, 1);
+      }
     },
     get waiting() {
       return queue.length;

@@ -3,6 +3,7 @@
  */
 import type { Observable } from 'rxjs';
 import type { Diagnostic } from '../../core/diagnostics.js';
+import type { RequestSink } from '../../operators/exchange-types.js';
 import type { FrameTrace } from '../../operators/trace.js';
 import type { EsspBusCore } from './bus.js';
 import type { ArgsOf, EsspCommandName, ReplyOf } from './commands/table.js';
@@ -52,6 +53,20 @@ export interface EsspSession {
     args?: ArgsOf<N>,
     options?: SendOptions,
   ): Observable<EsspCommandReply<N>>;
+  /**
+   * `send` without the Observable: the command is validated and waits its
+   * turn exactly as with `send`, and reports to `sink` (the reply, then
+   * completion; or an error). Returns what abandons it, like unsubscribing
+   * from `send`; nothing reaches `sink` after that. For a caller that sends
+   * the same command several times a second for hours (a poll loop).
+   * Optional, so that a hand-written session stays valid.
+   */
+  start?<N extends EsspCommandName>(
+    name: N,
+    args: ArgsOf<N> | undefined,
+    options: SendOptions | undefined,
+    sink: RequestSink<EsspCommandReply<N>>,
+  ): () => void;
   /** SET_GENERATOR, SET_MODULUS, REQUEST_KEY_EXCHANGE with fresh numbers; afterwards commands are encrypted (count 0). */
   negotiateKey(): Observable<void>;
   /** Forget the key (e.g. the device reset); commands go in clear until the next negotiateKey(). */

@@ -17,7 +17,7 @@
  *   the first command ever sent to an address.
  * - SYNC and the three key-exchange commands always go in clear.
  */
-import { Observable, type Subscriber, concat, defer, ignoreElements, map } from 'rxjs';
+import { Observable, concat, defer, ignoreElements, map } from 'rxjs';
 import { DisposedError, EncryptionRequiredError, UnsupportedCommandError } from '../../core/errors.js';
 import type { Transport } from '../../transport/transport.js';
 import { type EsspBusCore, type EsspBusOptions, assertAddressFree, createBusCore } from './bus.js';
@@ -36,8 +36,9 @@ import {
   sharedKey,
 } from './crypto/index.js';
 import { assertEsspAddress } from './framing.js';
-import { createLane } from './lane.js';
-import { type Running, SYNC_CODE, createExchange } from './session-exchange.js';
+import type { RequestSink } from '../../operators/exchange.js';
+import { type LaneTurn, createLane } from './lane.js';
+import { type ReplySink, type Running, SYNC_CODE, createExchange } from './session-exchange.js';
 import type {
   EsspBus,
   EsspCommandReply,
@@ -84,10 +85,83 @@ export function createEsspBus(transport: Transport, options: EsspBusOptions = {}
 
 type AnyReply = EsspCommandReply;
 
-/** A command sent through the session: who waits for it, and its exchange once started. */
-interface InFlight {
-  readonly subscriber: Subscriber<AnyReply>;
-  running: Running | undefined;
+/** What a command in flight needs from its session. */
+interface InFlightOwner {
+  /** The command's turn has come (the lane is free): its bytes are built now. */
+  begin(entry: InFlight): void;
+  /** The command ended, or is abandoned (`stop`: its exchange is stopped first): forget it and free the lane. */
+  end(entry: InFlight, stop: boolean): void;
+}
+
+/**
+ * A command sent through the session, from the call to its end: it waits
+ * its turn in the lane, then runs its exchange, whose outcome it passes on
+ * to `out`. A class with its methods on the prototype: a poll makes one of
+ * these several times a second for the life of a device.
+ *
+ * Sent through `send`, the Observable's teardown forgets it and frees the
+ * lane once the subscriber has taken the outcome; started with `start`, it
+ * does so itself at the same moment. Its fields are `declare`d and set in the
+ * constructor, so that building one runs no field initializer.
+ */
+class InFlight implements ReplySink, LaneTurn {
+  declare readonly out: RequestSink<AnyReply>;
+  declare readonly row: AnyCommandDef;
+  declare readonly data: Uint8Array;
+  declare readonly options: SendOptions;
+  declare running: Running | undefined;
+  /** Started with `start`: no Observable teardown will come, the entry ends itself. */
+  declare readonly direct: boolean;
+  /** Ended or abandoned: nothing more reaches `out`. */
+  declare over: boolean;
+  declare readonly owner: InFlightOwner;
+
+  constructor(
+    owner: InFlightOwner,
+    out: RequestSink<AnyReply>,
+    direct: boolean,
+    row: AnyCommandDef,
+    data: Uint8Array,
+    options: SendOptions,
+  ) {
+    this.owner = owner;
+    this.out = out;
+    this.direct = direct;
+    this.row = row;
+    this.data = data;
+    this.options = options;
+    this.running = undefined;
+    this.over = false;
+  }
+
+  start(): void {
+    this.owner.begin(this);
+  }
+
+  next(reply: AnyReply): void {
+    if (!this.over) this.out.next(reply);
+  }
+
+  error(e: unknown): void {
+    if (this.over) return;
+    if (this.direct) this.over = true;
+    this.out.error(e);
+    if (this.direct) this.owner.end(this, false);
+  }
+
+  complete(): void {
+    if (this.over) return;
+    if (this.direct) this.over = true;
+    this.out.complete();
+    if (this.direct) this.owner.end(this, false);
+  }
+
+  /** Abandon the command (the Observable's teardown, or the function `start` returned). */
+  unsubscribe(): void {
+    if (this.over && this.direct) return;
+    this.over = true;
+    this.owner.end(this, true);
+  }
 }
 
 function openSession(
@@ -129,66 +203,89 @@ function openSession(
     return encrypt;
   };
 
+  /** Validate and encode a command, then queue it in the lane; undefined when it failed at once (`out` has the error). */
+  const enter = (
+    name: string,
+    args: unknown,
+    sendOptions: SendOptions,
+    out: RequestSink<AnyReply>,
+    direct: boolean,
+  ): InFlight | undefined => {
+    if (disposed) {
+      out.error(new DisposedError(`eSSP session 0x${address.toString(16)}`));
+      return undefined;
+    }
+    let row: AnyCommandDef;
+    let data: Uint8Array;
+    try {
+      row = lookupCommand(name);
+      if (context.unitKnown === true && row.units !== 'all') {
+        const unit = unitTypeName(context.unitType);
+        if (unit !== 'UNKNOWN' && !row.units.includes(unit))
+          throw new UnsupportedCommandError(row.name, unit);
+      }
+      data = encodeCommandByName(name, args, context);
+      checkEncryption(row, sendOptions);
+    } catch (e) {
+      out.error(e);
+      return undefined;
+    }
+    const entry = new InFlight(owner, out, direct, row, data, sendOptions);
+    live.add(entry);
+    lane.acquire(entry);
+    return entry;
+  };
+
   const sendAny = (
     name: string,
     args: unknown,
     sendOptions: SendOptions = NO_OPTIONS,
   ): Observable<AnyReply> =>
-    new Observable<AnyReply>((subscriber) => {
-      if (disposed) {
-        subscriber.error(new DisposedError(`eSSP session 0x${address.toString(16)}`));
-        return undefined;
-      }
-      let row: AnyCommandDef;
-      let data: Uint8Array;
-      try {
-        row = lookupCommand(name);
-        if (context.unitKnown === true && row.units !== 'all') {
-          const unit = unitTypeName(context.unitType);
-          if (unit !== 'UNKNOWN' && !row.units.includes(unit))
-            throw new UnsupportedCommandError(row.name, unit);
-        }
-        data = encodeCommandByName(name, args, context);
-        checkEncryption(row, sendOptions);
-      } catch (e) {
-        subscriber.error(e);
-        return undefined;
-      }
-      const entry: InFlight = { subscriber, running: undefined };
-      live.add(entry);
-      const release = lane.acquire(() => start(entry, row, data, sendOptions));
-      return () => {
-        live.delete(entry);
-        entry.running?.stop();
-        release();
-      };
-    });
+    new Observable<AnyReply>((subscriber) => enter(name, args, sendOptions, subscriber, false));
 
-  /** The command's turn has come (the lane is free): its bytes are built now. */
-  const start = (entry: InFlight, row: AnyCommandDef, data: Uint8Array, sendOptions: SendOptions): void => {
-    const { subscriber } = entry;
-    let encrypt: boolean;
-    try {
-      // Checked again: the key may have gone while this command waited.
-      encrypt = checkEncryption(row, sendOptions);
-    } catch (e) {
-      subscriber.error(e);
-      return;
-    }
-    // The subscriber takes the reply before the lane frees: a follow-up
-    // command sent from its callback queues behind nothing else of ours.
-    if (line.link.isSynced(address) || row.code === SYNC_CODE) {
-      entry.running = exchange(row, data, encrypt, subscriber);
-      return;
-    }
-    // Out of step (first command, or one that gave up): SYNC first, then the command.
-    entry.running = exchange(lookupCommand('SYNC'), Uint8Array.of(SYNC_CODE), false, {
-      next: () => undefined,
-      error: (e) => subscriber.error(e),
-      complete: () => {
-        entry.running = exchange(row, data, encrypt, subscriber);
-      },
-    });
+  const noop = (): void => undefined;
+
+  const startAny = (
+    name: string,
+    args: unknown,
+    sendOptions: SendOptions | undefined,
+    sink: RequestSink<AnyReply>,
+  ): (() => void) => {
+    const entry = enter(name, args, sendOptions ?? NO_OPTIONS, sink, true);
+    return entry === undefined ? noop : () => entry.unsubscribe();
+  };
+
+  const owner: InFlightOwner = {
+    begin: (entry) => {
+      const { row, data } = entry;
+      let encrypt: boolean;
+      try {
+        // Checked again: the key may have gone while this command waited.
+        encrypt = checkEncryption(row, entry.options);
+      } catch (e) {
+        entry.error(e);
+        return;
+      }
+      // The subscriber takes the reply before the lane frees: a follow-up
+      // command sent from its callback queues behind nothing else of ours.
+      if (line.link.isSynced(address) || row.code === SYNC_CODE) {
+        entry.running = exchange(row, data, encrypt, entry);
+        return;
+      }
+      // Out of step (first command, or one that gave up): SYNC first, then the command.
+      entry.running = exchange(lookupCommand('SYNC'), Uint8Array.of(SYNC_CODE), false, {
+        next: () => undefined,
+        error: (e) => entry.error(e),
+        complete: () => {
+          entry.running = exchange(row, data, encrypt, entry);
+        },
+      });
+    },
+    end: (entry, stop) => {
+      live.delete(entry);
+      if (stop) entry.running?.stop();
+      lane.release(entry);
+    },
   };
 
   const session: EsspSession = {
@@ -204,6 +301,7 @@ function openSession(
     },
     // The untyped sender itself: the table's types only narrow what callers see.
     send: sendAny as EsspSession['send'],
+    start: startAny,
     negotiateKey: () =>
       defer(() => {
         const params = generateKeyExchangeParams(random, { bits: options.keyBits ?? 64 });
@@ -231,7 +329,7 @@ function openSession(
       const error = new DisposedError(`eSSP session 0x${address.toString(16)}`);
       for (const entry of [...live]) {
         entry.running?.stop();
-        entry.subscriber.error(error);
+        entry.error(error);
       }
       live.clear();
       clearKey();

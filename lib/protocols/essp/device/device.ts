@@ -49,7 +49,7 @@ import {
   isCashwireError,
 } from '../../../core/errors.js';
 import type { DeviceEvent, DeviceRef, DeviceState, RejectedEvent } from '../../../core/events.js';
-import { pollWhileIdle } from '../../../operators/poller.js';
+import { type PollSink, startPollsWhileIdle } from '../../../operators/poller.js';
 import { linkStats } from '../../../operators/stats.js';
 import { isSupportedBy } from '../commands/table.js';
 import { parsePollReply } from '../events/parse.js';
@@ -209,12 +209,17 @@ export function createEsspDevice(target: EsspDeviceTarget, options: EsspDeviceOp
   const escrow = createEscrowControl(session, scheduler, o.holdIntervalMs, pollNow);
   /**
    * One poll slot: HOLD while a note is held (it emits nothing), else POLL,
-   * whose reply the loop hands to handlePoll as it is delivered. No operator
-   * sits between the queue and the loop: this runs several times a second for
-   * the device's whole life, and a slowly polled device pays for every layer
-   * (see operators/exchange.ts).
+   * whose reply the loop hands to handlePoll as it is delivered. POLL is
+   * started directly, not through an Observable: this runs several times a
+   * second for the device's whole life, and a slowly polled device pays for
+   * every layer (see operators/exchange.ts).
    */
-  const pollSlot = (): Observable<EsspCommandReply<'POLL'>> => escrow.holdSlot() ?? session.send('POLL');
+  const startPollSlot = (sink: PollSink<EsspCommandReply<'POLL'>>): (() => void) => {
+    const hold = escrow.holdSlot();
+    if (hold === undefined) return session.start('POLL', undefined, undefined, sink);
+    const sub = hold.subscribe(sink);
+    return () => sub.unsubscribe();
+  };
 
   // ---------------------------------------------------------------- life cycle
   // The connect sequence ended with a POLL: the loop starts with a pause.
@@ -223,10 +228,12 @@ export function createEsspDevice(target: EsspDeviceTarget, options: EsspDeviceOp
       if (needsRecovery(e) || endsConnection(e)) subscriber.error(e);
       else if (isCashwireError(e)) errors.next(e);
     };
-    const polls = concat(
-      timer(o.pollIntervalMs, scheduler).pipe(ignoreElements()),
-      pollWhileIdle(line.bus().queue, pollSlot, { intervalMs: o.pollIntervalMs, scheduler, onError }),
-    ).subscribe((reply) => {
+    const polls = startPollsWhileIdle(line.bus().queue, startPollSlot, {
+      intervalMs: o.pollIntervalMs,
+      pauseFirst: true,
+      scheduler,
+      onError,
+    }).subscribe((reply) => {
       // Exactly once per accepted POLL reply, while the queue delivers it (HOLD slots emit nothing).
       try {
         handlePoll(reply.info.data, false);

@@ -31,9 +31,12 @@ import {
 
 export type EsspDeviceTarget = Transport | Observable<Transport> | { readonly bus: EsspBus };
 
+/** A session whose `start` is always there. */
+export type DirectSession = EsspSession & Required<Pick<EsspSession, 'start'>>;
+
 export interface DeviceLine {
   /** Stable facade over the current session. */
-  readonly session: EsspSession;
+  readonly session: DirectSession;
   /** The bus in use now (its queue's busy$ drives the poller). */
   bus(): EsspBus;
   /** What the request queues did (attempts, resends, timeouts), across reopened lines. */
@@ -138,7 +141,7 @@ export function createDeviceLine(
     return session;
   };
 
-  const facade: EsspSession = {
+  const facade: DirectSession = {
     address,
     // Between two generations the context lives on, so decoders and checks keep working.
     get context() {
@@ -153,6 +156,13 @@ export function createDeviceLine(
     },
     send: (name, args, options) =>
       new Observable((subscriber) => current().send(name, args, options).subscribe(subscriber)),
+    // The session in use when the command starts; one without `start` is driven through `send`.
+    start: (name, args, options, sink) => {
+      const now = current();
+      if (now.start !== undefined) return now.start(name, args, options, sink);
+      const sub = now.send(name, args, options).subscribe(sink);
+      return () => sub.unsubscribe();
+    },
     negotiateKey: () => defer(() => current().negotiateKey()),
     clearKey: () => session?.clearKey(),
     trace$: trace.out$,
