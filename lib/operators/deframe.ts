@@ -77,9 +77,16 @@ export function deframe<F>(
         }
       };
       const sub = source.subscribe({
+        // The same as emitAll then armGap, written out: this runs for every
+        // chunk of a polled line, where each call layer costs.
         next: (chunk) => {
-          emitAll(parser.push(chunk));
-          armGap();
+          const outs = parser.push(chunk);
+          for (let i = 0; i < outs.length; i++) {
+            const o = outs[i]!;
+            if (o.type === 'diagnostic') logDiagnostic(o.diagnostic);
+            subscriber.next(o);
+          }
+          if (gap !== undefined) armGap();
         },
         error: (e: unknown) => subscriber.error(e),
         complete: () => subscriber.complete(),

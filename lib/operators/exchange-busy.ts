@@ -6,8 +6,10 @@
 import { Observable, Subject } from 'rxjs';
 
 export class BusyState {
-  #now = false;
-  #ended = false;
+  /** The latest value busy$ has (or would have) emitted. Read-only outside this class. */
+  now = false;
+  /** busy$ has completed. Read-only outside this class. */
+  ended = false;
   readonly #changes = new Subject<boolean>();
   #emitting = false;
   #dirty = false;
@@ -15,28 +17,18 @@ export class BusyState {
   readonly #isBusy: () => boolean;
 
   readonly busy$ = new Observable<boolean>((subscriber) => {
-    if (this.#ended) {
+    if (this.ended) {
       subscriber.complete();
       return undefined;
     }
     // Listen first: a subscriber reacting to the replayed value may change it.
     const sub = this.#changes.subscribe(subscriber);
-    if (!sub.closed) subscriber.next(this.#now);
+    if (!sub.closed) subscriber.next(this.now);
     return sub;
   });
 
   constructor(isBusy: () => boolean) {
     this.#isBusy = isBusy;
-  }
-
-  /** The latest value busy$ has (or would have) emitted. */
-  get now(): boolean {
-    return this.#now;
-  }
-
-  /** busy$ has completed. */
-  get ended(): boolean {
-    return this.#ended;
   }
 
   /**
@@ -54,8 +46,8 @@ export class BusyState {
       do {
         this.#dirty = false;
         const now = this.#isBusy();
-        if (now !== this.#now) {
-          this.#now = now;
+        if (now !== this.now) {
+          this.now = now;
           if (this.#changes.observed) this.#changes.next(now);
         }
       } while (this.#dirty);
@@ -71,9 +63,9 @@ export class BusyState {
    * more poll on a queue that was disposed).
    */
   end(): void {
-    this.#ended = true;
-    if (this.#now) {
-      this.#now = false;
+    this.ended = true;
+    if (this.now) {
+      this.now = false;
       if (this.#changes.observed) this.#changes.next(false);
     }
     this.#changes.complete();

@@ -15,27 +15,29 @@ export type JobState = 'waiting' | 'running' | 'settling' | 'done';
  * chain (a cold process pays for every distinct layer it runs through).
  */
 export class Job<F> {
-  state: JobState = 'waiting';
+  // Fields are `declare`d and set in the constructor: building a Job then
+  // runs no separate field initializer.
+  declare state: JobState;
   /** Attempts written so far; the current attempt's number. */
-  attempt = 0;
-  startedAt = 0;
+  declare attempt: number;
+  declare startedAt: number;
   /** The current attempt waits for its reply (frames go to `match`). */
-  listening = false;
+  declare listening: boolean;
   /** Inside the write's subscribe call: a resend asked for now waits until the call returns. */
-  inWrite = false;
+  declare inWrite: boolean;
   /** Why the attempt ended while its write was being subscribed (resend due when it returns). */
-  resendFor: string | undefined = undefined;
+  declare resendFor: string | undefined;
   /** Scheduler time at which the current attempt times out. */
-  deadline = Number.POSITIVE_INFINITY;
-  writing: Subscription | undefined = undefined;
-  write$: Observable<void> | undefined = undefined;
-  readonly request: Request<F, unknown>;
+  declare deadline: number;
+  declare writing: Subscription | undefined;
+  declare write$: Observable<void> | undefined;
+  declare readonly request: Request<F, unknown>;
   /** Snapshot: a caller reusing its buffer must not change what a resend writes. */
-  readonly bytes: Uint8Array;
-  readonly timeoutMs: number;
-  readonly attempts: number;
+  declare readonly bytes: Uint8Array;
+  declare readonly timeoutMs: number;
+  declare readonly attempts: number;
   /** Where the outcome goes: the subscriber of `send`, or the sink given to `start`. */
-  readonly subscriber: RequestSink<unknown>;
+  declare readonly subscriber: RequestSink<unknown>;
   constructor(
     request: Request<F, unknown>,
     bytes: Uint8Array,
@@ -43,6 +45,15 @@ export class Job<F> {
     attempts: number,
     subscriber: RequestSink<unknown>,
   ) {
+    this.state = 'waiting';
+    this.attempt = 0;
+    this.startedAt = 0;
+    this.listening = false;
+    this.inWrite = false;
+    this.resendFor = undefined;
+    this.deadline = Number.POSITIVE_INFINITY;
+    this.writing = undefined;
+    this.write$ = undefined;
     this.request = request;
     this.bytes = bytes;
     this.timeoutMs = timeoutMs;
@@ -56,21 +67,21 @@ export type WriteEnded<F> = (job: Job<F>, n: number, failed: boolean, error: unk
 
 /** Observer of one attempt's write; ignores anything once that attempt is over. */
 export class WriteWatch<F> {
-  readonly #job: Job<F>;
-  readonly #n: number;
-  readonly #settle: WriteEnded<F>;
+  declare readonly job: Job<F>;
+  declare readonly n: number;
+  declare readonly settle: WriteEnded<F>;
   constructor(job: Job<F>, n: number, settle: WriteEnded<F>) {
-    this.#job = job;
-    this.#n = n;
-    this.#settle = settle;
+    this.job = job;
+    this.n = n;
+    this.settle = settle;
   }
   next(): void {
     // A write's values mean nothing; only its end does.
   }
   error(e: unknown): void {
-    this.#settle(this.#job, this.#n, true, e);
+    this.settle(this.job, this.n, true, e);
   }
   complete(): void {
-    this.#settle(this.#job, this.#n, false, undefined);
+    this.settle(this.job, this.n, false, undefined);
   }
 }

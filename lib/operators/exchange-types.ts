@@ -139,7 +139,14 @@ export interface DirectRequestQueue<F> extends RequestQueue<F> {
 }
 
 export interface ExchangeIo<F> {
+  /** Cold: the queue calls it once per request and subscribes to it on every attempt. */
   write(bytes: Uint8Array): Observable<void>;
+  /**
+   * Called on every attempt just before its write is subscribed, with the
+   * request and the bytes going out (a line that traces what it writes
+   * describes the frame from the request).
+   */
+  readonly beforeWrite?: (request: Request<F, unknown>, bytes: Uint8Array) => void;
   /** Decoded frames from the device. Subscribed once, when the queue is created. */
   readonly frames$: Observable<F>;
   /**

@@ -70,7 +70,6 @@ export function createRequestQueue<F>(
   // busy$ replays its latest value, but a change costs nothing while nobody
   // listens (a poller reads `state` instead).
   const busy = new BusyState(() => inFlight || queued.length > 0);
-  const updateBusy = (): void => busy.update();
   const ended = new Subject<never>();
 
   const asTransportError = (label: string, e: unknown): TransportError =>
@@ -96,7 +95,7 @@ export function createRequestQueue<F>(
   const finish = (job: Job<F>): void => {
     job.state = 'done';
     inFlight = false;
-    updateBusy();
+    busy.update();
     if (current === job) current = undefined;
     pump();
   };
@@ -157,13 +156,12 @@ export function createRequestQueue<F>(
   // Reply deadlines share one scheduled check (see exchange-clock.ts): it
   // re-arms itself when it comes early, and it is cancelled by dispose.
   const clock = new DeadlineClock(scheduler, checkDeadline);
-  const armClock = (due: number): void => clock.arm(due);
 
   function checkDeadline(): void {
     const job = current;
     if (job === undefined || job.state !== 'running' || !job.listening) return;
     if (scheduler.now() < job.deadline) {
-      armClock(job.deadline);
+      clock.arm(job.deadline);
       return;
     }
     endAttempt(job);
@@ -201,6 +199,7 @@ export function createRequestQueue<F>(
     let sub: Subscription;
     job.inWrite = true;
     try {
+      io.beforeWrite?.(job.request, job.bytes);
       sub = write$.subscribe(new WriteWatch(job, n, writeEnded));
     } catch (e) {
       job.inWrite = false;
@@ -224,7 +223,7 @@ export function createRequestQueue<F>(
     job.writing = sub;
     if (expectReply) {
       job.deadline = scheduler.now() + job.timeoutMs;
-      armClock(job.deadline);
+      clock.arm(job.deadline);
     }
   }
 
@@ -338,14 +337,14 @@ export function createRequestQueue<F>(
     }
     const job = new Job<F>(request, request.bytes.slice(), timeoutMs, attempts, sink);
     queued.push(job);
-    updateBusy();
+    busy.update();
     pump();
     return () => {
       if (job.state === 'waiting') {
         const i = queued.indexOf(job);
         if (i >= 0) queued.splice(i, 1);
         job.state = 'done';
-        updateBusy();
+        busy.update();
       } else if (job.state === 'running') {
         endAttempt(job);
         if (events.observed) events.next({ type: 'abandoned', time: scheduler.now(), label: request.label });

@@ -11,10 +11,14 @@
  * deframer's diagnostics (junk, CRC errors, resyncs).
  */
 import { Observable, type SchedulerLike, Subject, asyncScheduler } from 'rxjs';
-import { bytesEqual } from '../../core/bytes.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { InvalidArgumentError } from '../../core/errors.js';
-import { type DirectRequestQueue, type RequestQueue, createRequestQueue } from '../../operators/exchange.js';
+import {
+  type DirectRequestQueue,
+  type Request,
+  type RequestQueue,
+  createRequestQueue,
+} from '../../operators/exchange.js';
 import { type FrameTrace, type TraceDetails, frameLogger, traceRecord } from '../../operators/trace.js';
 import type { Transport } from '../../transport/transport.js';
 import { ESSP_PROTOCOL, type EsspFrame } from './framing.js';
@@ -25,6 +29,11 @@ import {
   createLinkState,
 } from './link.js';
 import { deframeEssp } from './parser.js';
+
+/** A request on an eSSP line; `describe` names its frame in the trace record of each attempt. */
+export interface EsspRequest<R> extends Request<EsspRx, R> {
+  describe?(): TraceDetails;
+}
 
 /** A received frame with the exact wire bytes it came from. */
 export interface EsspRx {
@@ -48,8 +57,6 @@ export interface EsspLine {
   link: EsspLinkState;
   /** True while trace records are wanted (a trace$ subscriber, or the frame log): skip building details otherwise. */
   readonly tracing: boolean;
-  /** Describe the frame that is about to be written (name, decrypted bytes) for its trace record. */
-  describeTx(wire: Uint8Array, details: TraceDetails): () => void;
   /** Record a received frame (nothing is built while nobody traces). */
   traceRx(rx: EsspRx, details: TraceDetails): void;
   diagnose(d: Diagnostic): void;
@@ -79,13 +86,6 @@ export function createBusCore(transport: Transport, options: EsspBusOptions = {}
   // millions of frames nobody looks at.
   const frameLog = frameLogger(ESSP_PROTOCOL);
   const tracing = (): boolean => trace.observed || frameLog.enabled;
-  // Trace details of frames about to be written. Identical bytes mean an
-  // identical frame (a resend), so one entry serves every attempt.
-  const pendingTx: { readonly wire: Uint8Array; readonly details: TraceDetails }[] = [];
-  const detailsOf = (bytes: Uint8Array): TraceDetails => {
-    for (const p of pendingTx) if (bytesEqual(p.wire, bytes)) return p.details;
-    return {};
-  };
 
   // One subscriber (the request queue): deframe, report line diagnostics, pass frames on.
   const frames$ = new Observable<EsspRx>((subscriber) =>
@@ -102,11 +102,13 @@ export function createBusCore(transport: Transport, options: EsspBusOptions = {}
   const queue = createRequestQueue<EsspRx>(
     {
       frames$,
-      write: (bytes) =>
-        new Observable<void>((subscriber) => {
-          if (tracing()) trace.next(traceRecord(scheduler, 'tx', ESSP_PROTOCOL, bytes, detailsOf(bytes)));
-          return transport.write(bytes).subscribe(subscriber);
-        }),
+      write: (bytes) => transport.write(bytes),
+      // One record per attempt, a resend included; a session's command names its frame.
+      beforeWrite: (request, bytes) => {
+        if (!tracing()) return;
+        const details = (request as EsspRequest<unknown>).describe?.() ?? {};
+        trace.next(traceRecord(scheduler, 'tx', ESSP_PROTOCOL, bytes, details));
+      },
       // Frames nobody waits for still appear in the trace.
       unsolicited: (rx) => {
         if (!tracing()) return;
@@ -132,14 +134,6 @@ export function createBusCore(transport: Transport, options: EsspBusOptions = {}
     get tracing() {
       return trace.observed || frameLog.enabled;
     },
-    describeTx: (wire, details) => {
-      const entry = { wire, details };
-      pendingTx.push(entry);
-      return () => {
-        const i = pendingTx.indexOf(entry);
-        if (i >= 0) pendingTx.splice(i, 1);
-      };
-    },
     traceRx: (rx, details) => {
       if (tracing()) trace.next(traceRecord(scheduler, 'rx', ESSP_PROTOCOL, rx.raw, details));
     },
@@ -157,7 +151,6 @@ export function createBusCore(transport: Transport, options: EsspBusOptions = {}
       if (disposed) return;
       disposed = true;
       queue.dispose();
-      pendingTx.length = 0;
       trace.complete();
       diagnostics.complete();
     },

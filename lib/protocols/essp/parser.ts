@@ -38,7 +38,7 @@ import {
   zeroLengthError,
   type EsspFrame,
 } from './framing.js';
-import { crc16Update, ESSP_CRC_SEED } from './crc.js';
+import { crc16 } from './crc.js';
 
 /** Unstuffed bytes after the STX in the longest frame: SEQ/ADDR, LENGTH, 255 DATA, CRCL, CRCH. */
 const MAX_BODY = ESSP_MAX_DATA_LENGTH + ESSP_FRAME_OVERHEAD - 1;
@@ -242,15 +242,9 @@ function wholeFrame(
   const end = stx + length + ESSP_FRAME_OVERHEAD; // exclusive: STX .. CRCH
   if (length === 0 || end > chunk.length) return undefined;
   const crcAt = end - 2;
-  let crc = ESSP_CRC_SEED;
-  for (let k = stx + 1; k < crcAt; k++) {
-    const b = chunk[k]!;
-    if (b === ESSP_STX) return undefined;
-    crc = crc16Update(crc, b);
-  }
-  const low = chunk[crcAt]!;
-  const high = chunk[crcAt + 1]!;
-  if (low === ESSP_STX || high === ESSP_STX || (low | (high << 8)) !== crc) return undefined;
+  // No 0x7F from SEQ/ADDR to CRCH (a stuffed byte needs the general way).
+  for (let k = stx + 1; k < end; k++) if (chunk[k] === ESSP_STX) return undefined;
+  if ((chunk[crcAt]! | (chunk[crcAt + 1]! << 8)) !== crc16(chunk, stx + 1, crcAt)) return undefined;
   const seqAddr = chunk[stx + 1]!;
   return {
     type: 'frame',

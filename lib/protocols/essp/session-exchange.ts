@@ -12,8 +12,9 @@ import {
   EncryptionRequiredError,
   isCashwireError,
 } from '../../core/errors.js';
-import type { MatchResult, Request } from '../../operators/exchange.js';
-import type { EsspLine, EsspRx } from './bus.js';
+import type { MatchResult } from '../../operators/exchange.js';
+import type { TraceDetails } from '../../operators/trace.js';
+import type { EsspLine, EsspRequest, EsspRx } from './bus.js';
 import { type EsspCommandName, type EsspReply as TableReply, decodeReply } from './commands/table.js';
 import type { AnyCommandDef } from './commands/types.js';
 import { type HostEncryptionSession, STEX } from './crypto/index.js';
@@ -28,13 +29,18 @@ const IGNORE: MatchResult<never> = { kind: 'ignore' };
 
 type AnyReply = EsspCommandReply;
 
+/** The session's key and context as they are now (read when a command's turn comes). */
+export interface SessionKeys {
+  readonly crypto: HostEncryptionSession | undefined;
+  readonly context: SessionContext;
+}
+
 export interface ExchangeDeps {
   readonly line: EsspLine;
   readonly address: number;
   readonly traceDecrypted: boolean;
-  /** The key in force when the command's turn comes. */
-  readonly crypto: () => HostEncryptionSession | undefined;
-  readonly context: () => SessionContext;
+  /** The key in force and the context when the command's turn comes. */
+  readonly keys: SessionKeys;
   /** The device answered KEY_NOT_SET. */
   readonly keyNotSet: (command: string) => void;
 }
@@ -78,91 +84,96 @@ export function createExchange(deps: ExchangeDeps): Exchange {
  * One command: its request for the shared queue (bytes built once, `match`
  * judging every frame) and the observer of that request. One object with its
  * methods on the prototype, since a poll makes one of these a few times a
- * second for the life of the device.
+ * second for the life of the device. Its fields are `declare`d and set in the
+ * constructor, so that building one runs no field initializer.
  */
-class Command implements Request<EsspRx, AnyReply>, Running {
-  readonly label: string;
-  readonly bytes: Uint8Array;
-  readonly timeoutMs?: number;
-  readonly #deps: ExchangeDeps;
-  readonly #row: AnyCommandDef;
-  readonly #tag: EsspRequestTag;
-  readonly #cipher: HostEncryptionSession | undefined;
-  readonly #showPlain: boolean;
-  readonly #ctx: SessionContext;
-  readonly #sink: ReplySink;
-  readonly #release: () => void;
+class Command implements EsspRequest<AnyReply>, Running {
+  declare readonly label: string;
+  declare readonly bytes: Uint8Array;
+  declare readonly timeoutMs?: number;
+  declare readonly deps: ExchangeDeps;
+  declare readonly row: AnyCommandDef;
+  /** The command's DATA before encryption (trace records may show it). */
+  declare readonly data: Uint8Array;
+  declare readonly tag: EsspRequestTag;
+  declare readonly cipher: HostEncryptionSession | undefined;
+  declare readonly showPlain: boolean;
+  declare readonly ctx: SessionContext;
+  declare readonly sink: ReplySink;
   /** Abandons the queued request; undefined until `start` has returned. */
-  #cancel: (() => void) | undefined;
-  #stopped = false;
+  declare cancel: (() => void) | undefined;
+  declare stopped: boolean;
 
   /** Builds the frame; throws (nothing written) when it cannot be built. */
   constructor(deps: ExchangeDeps, row: AnyCommandDef, data: Uint8Array, encrypt: boolean, sink: ReplySink) {
-    const { line, address } = deps;
+    const { line, address, keys } = deps;
     const name = row.name;
-    const crypto = deps.crypto();
+    const crypto = keys.crypto;
     if (encrypt && crypto === undefined) throw new EncryptionRequiredError(name);
     const cipher = encrypt ? crypto : undefined;
     const seq = row.code === SYNC_CODE ? ESSP_SYNC_SEQ : line.link.nextSeq(address);
     this.label = name;
     this.bytes = encodeFrame({ address, seq, data: cipher ? cipher.wrapCommand(data) : data });
     if (row.timeoutMs !== undefined) this.timeoutMs = row.timeoutMs;
-    this.#deps = deps;
-    this.#row = row;
-    this.#tag = { address, seq };
-    this.#cipher = cipher;
-    this.#showPlain = cipher !== undefined && deps.traceDecrypted;
-    this.#ctx = deps.context();
-    this.#sink = sink;
-    this.#release = line.describeTx(
-      this.bytes,
-      this.#showPlain ? { address, name, plain: data } : { address, name },
-    );
+    this.deps = deps;
+    this.row = row;
+    this.data = data;
+    this.tag = { address, seq };
+    this.cipher = cipher;
+    this.showPlain = cipher !== undefined && deps.traceDecrypted;
+    this.ctx = keys.context;
+    this.sink = sink;
+    this.cancel = undefined;
+    this.stopped = false;
+  }
+
+  /** Trace details of the frame, built only when a record is (see bus.ts). */
+  describe(): TraceDetails {
+    const { address } = this.deps;
+    const name = this.label;
+    return this.showPlain ? { address, name, plain: this.data } : { address, name };
   }
 
   start(): void {
     // The command is both the request and where its outcome goes.
-    const cancel = this.#deps.line.queue.start(this, this);
+    const cancel = this.deps.line.queue.start(this, this);
     // Stopped while the queue delivered synchronously (an in-memory device).
-    if (this.#stopped) cancel();
-    else this.#cancel = cancel;
+    if (this.stopped) cancel();
+    else this.cancel = cancel;
   }
 
   stop(): void {
-    this.#stopped = true;
-    this.#cancel?.();
-    this.#release();
+    this.stopped = true;
+    this.cancel?.();
   }
 
   // ------------------------------------------------ the request's outcome
   next(reply: AnyReply): void {
-    this.#sink.next(reply);
+    this.sink.next(reply);
   }
 
   error(e: unknown): void {
     // Executed or not, nobody knows: the next command starts with SYNC.
-    const line = this.#deps.line;
-    if (e instanceof CommandTimeoutError) line.link = line.link.lost(this.#deps.address);
-    this.#release();
-    this.#sink.error(e);
+    const line = this.deps.line;
+    if (e instanceof CommandTimeoutError) line.link = line.link.lost(this.deps.address);
+    this.sink.error(e);
   }
 
   complete(): void {
-    this.#release();
-    this.#sink.complete();
+    this.sink.complete();
   }
 
   // ------------------------------------------------ judging the frames
   match(rx: EsspRx): MatchResult<AnyReply> {
-    const { line, address } = this.#deps;
+    const { line, address } = this.deps;
     const name = this.label;
     const f = rx.frame;
-    const verdict = line.link.acceptReply(this.#tag, f);
+    const verdict = line.link.acceptReply(this.tag, f);
     if (verdict !== 'ok') {
       line.traceRx(rx, { address: f.address, note: `${verdict} reply ignored` });
-      this.#diagnose('stale-reply', `Ignored a ${verdict} reply while waiting for ${name}.`, rx, {
+      this.diagnose('stale-reply', `Ignored a ${verdict} reply while waiting for ${name}.`, rx, {
         command: name,
-        expectedSeq: this.#tag.seq,
+        expectedSeq: this.tag.seq,
         replyAddress: f.address,
         replySeq: f.seq,
       });
@@ -170,20 +181,20 @@ class Command implements Request<EsspRx, AnyReply>, Running {
     }
     let body = f.data;
     if (body[0] === STEX) {
-      const result = this.#cipher?.unwrapReply(body);
+      const result = this.cipher?.unwrapReply(body);
       if (result === undefined || !result.ok) {
         const why = result === undefined ? 'no key for an encrypted reply' : result.error.message;
         line.traceRx(rx, { address, name, note: 'decrypt failed' });
-        this.#diagnose('decrypt', `Reply to ${name} did not decrypt: ${why}`, rx, { command: name });
+        this.diagnose('decrypt', `Reply to ${name} did not decrypt: ${why}`, rx, { command: name });
         return { kind: 'retry', reason: 'decrypt' };
       }
       body = result.data;
     }
     // A valid reply for this flag: the device executed the command.
-    line.link = this.#row.code === SYNC_CODE ? line.link.afterSync(address) : line.link.commit(address);
+    line.link = this.row.code === SYNC_CODE ? line.link.afterSync(address) : line.link.commit(address);
     let reply: TableReply;
     try {
-      reply = decodeReply(name as EsspCommandName, body, this.#ctx);
+      reply = decodeReply(name as EsspCommandName, body, this.ctx);
     } catch (e) {
       line.traceRx(rx, { address, name, note: 'undecodable reply' });
       const error = isCashwireError(e) ? e : new DecodeError(String(e), { command: name });
@@ -193,23 +204,23 @@ class Command implements Request<EsspRx, AnyReply>, Running {
       const note = reply.error ? `${reply.status} ${reply.error.name}` : reply.status;
       line.traceRx(
         rx,
-        this.#showPlain && body !== f.data ? { address, name, note, plain: body } : { address, name, note },
+        this.showPlain && body !== f.data ? { address, name, note, plain: body } : { address, name, note },
       );
     }
     if (reply.status === 'OK') {
       return { kind: 'accept', value: { command: name, status: 'OK', info: reply.info } as AnyReply };
     }
-    if (reply.status === 'KEY_NOT_SET') this.#deps.keyNotSet(name);
-    return { kind: 'fail', error: this.#refused(reply) };
+    if (reply.status === 'KEY_NOT_SET') this.deps.keyNotSet(name);
+    return { kind: 'fail', error: this.refused(reply) };
   }
 
-  #diagnose(kind: Diagnostic['kind'], message: string, rx: EsspRx, info: object): void {
-    const { line, address } = this.#deps;
+  diagnose(kind: Diagnostic['kind'], message: string, rx: EsspRx, info: object): void {
+    const { line, address } = this.deps;
     line.diagnose({ kind, protocol: ESSP_PROTOCOL, message, hex: toHex(rx.raw), info: { address, ...info } });
   }
 
-  #refused(reply: TableReply): DeviceError {
-    const row = this.#row;
+  refused(reply: TableReply): DeviceError {
+    const row = this.row;
     const advice = explainResponse(reply.code, row.errors);
     const detail = reply.error ? ` (${reply.error.name})` : '';
     return new DeviceError(
@@ -217,7 +228,7 @@ class Command implements Request<EsspRx, AnyReply>, Running {
       reply.status,
       `${row.name} was refused: ${reply.status}${detail}. ${advice}`,
       {
-        address: this.#deps.address,
+        address: this.deps.address,
         generic: reply.code,
         advice,
         ...(reply.error && { error: reply.error.name, errorCode: reply.error.code }),

@@ -176,21 +176,23 @@ function openSession(
   const lane = createLane();
   /** Commands sent and not yet ended: dispose errors them. */
   const live = new Set<InFlight>();
-  let crypto: HostEncryptionSession | undefined;
-  let context: SessionContext = DEFAULT_CONTEXT;
+  /** The key (while one is up) and the protocol context; commands read them when their turn comes. */
+  const keys: { crypto: HostEncryptionSession | undefined; context: SessionContext } = {
+    crypto: undefined,
+    context: DEFAULT_CONTEXT,
+  };
   let disposed = false;
 
   const clearKey = (): void => {
-    crypto?.dispose();
-    crypto = undefined;
+    keys.crypto?.dispose();
+    keys.crypto = undefined;
   };
 
   const exchange = createExchange({
     line,
     address,
     traceDecrypted: options.traceDecrypted === true,
-    crypto: () => crypto,
-    context: () => context,
+    keys,
     keyNotSet: (name) => {
       clearKey();
       options.onKeyNotSet?.(name);
@@ -198,7 +200,7 @@ function openSession(
   });
 
   const checkEncryption = (row: AnyCommandDef, options: SendOptions): boolean => {
-    const encrypt = options.encrypt ?? (crypto !== undefined && !ALWAYS_PLAIN.has(row.code));
+    const encrypt = options.encrypt ?? (keys.crypto !== undefined && !ALWAYS_PLAIN.has(row.code));
     if (row.encryption === 'required' && !encrypt) throw new EncryptionRequiredError(row.name);
     return encrypt;
   };
@@ -217,6 +219,7 @@ function openSession(
     }
     let row: AnyCommandDef;
     let data: Uint8Array;
+    const context = keys.context;
     try {
       row = lookupCommand(name);
       if (context.unitKnown === true && row.units !== 'all') {
@@ -291,13 +294,13 @@ function openSession(
   const session: EsspSession = {
     address,
     get context() {
-      return context;
+      return keys.context;
     },
     set context(value: SessionContext) {
-      context = value;
+      keys.context = value;
     },
     get encrypted() {
-      return crypto !== undefined;
+      return keys.crypto !== undefined;
     },
     // The untyped sender itself: the table's types only narrow what callers see.
     send: sendAny as EsspSession['send'],
@@ -316,7 +319,7 @@ function openSession(
             // this address is built: the device uses the new key from now on.
             const key = sharedKey(params, reply.info.key);
             clearKey();
-            crypto = createHostCrypto(encryptionKey(fixedKey, key), { random });
+            keys.crypto = createHostCrypto(encryptionKey(fixedKey, key), { random });
           }),
         );
       }),

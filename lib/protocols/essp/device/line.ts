@@ -158,7 +158,11 @@ export function createDeviceLine(
       new Observable((subscriber) => current().send(name, args, options).subscribe(subscriber)),
     // The session in use when the command starts; one without `start` is driven through `send`.
     start: (name, args, options, sink) => {
-      const now = current();
+      const now = session;
+      if (now === undefined) {
+        sink.error(new TransportError('The eSSP line is not open yet.'));
+        return () => undefined;
+      }
       if (now.start !== undefined) return now.start(name, args, options, sink);
       const sub = now.send(name, args, options).subscribe(sink);
       return () => sub.unsubscribe();
