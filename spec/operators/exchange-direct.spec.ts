@@ -367,4 +367,42 @@ describe('createRequestQueue: state, ended$ and start()', () => {
       expect(seen).to.deep.equal(['0 attempt', '5 retry', '5 attempt', '15 reply', '50 unsolicited']);
     });
   });
+
+  describe('beforeWrite', () => {
+    it('is called on every attempt, with the request and the bytes, just before that write', () => {
+      const vts = new VirtualTimeScheduler();
+      const frames$ = new Subject<string>();
+      const log: string[] = [];
+      const queue = createRequestQueue<string>(
+        {
+          frames$,
+          write: (b) =>
+            defer(() => {
+              log.push(`${vts.now()} write ${String.fromCharCode(...b)}`);
+              return of(undefined);
+            }),
+          beforeWrite: (request, bytes) => log.push(`${vts.now()} before ${request.label} ${bytes.length}`),
+        },
+        { timeoutMs: 100, attempts: 2, scheduler: vts },
+      );
+      const request: Request<string, string> = {
+        label: 'AB',
+        bytes: Uint8Array.of(0x41, 0x42),
+        match: () => ({ kind: 'ignore' }),
+      };
+      queue.start(request, {
+        next: () => undefined,
+        error: () => log.push(`${vts.now()} gave up`),
+        complete: () => undefined,
+      });
+      vts.flush();
+      expect(log).to.deep.equal([
+        '0 before AB 2',
+        '0 write AB',
+        '100 before AB 2',
+        '100 write AB',
+        '200 gave up',
+      ]);
+    });
+  });
 });
