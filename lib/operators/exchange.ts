@@ -220,7 +220,8 @@ export function createRequestQueue<F>(
       sub.unsubscribe();
       return;
     }
-    job.writing = sub;
+    // A write that is already over (most are, on a fast line) has nothing to unsubscribe later.
+    if (!sub.closed) job.writing = sub;
     if (expectReply) {
       job.deadline = scheduler.now() + job.timeoutMs;
       clock.arm(job.deadline);

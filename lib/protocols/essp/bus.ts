@@ -105,7 +105,7 @@ export function createBusCore(transport: Transport, options: EsspBusOptions = {}
       write: (bytes) => transport.write(bytes),
       // One record per attempt, a resend included; a session's command names its frame.
       beforeWrite: (request, bytes) => {
-        if (!tracing()) return;
+        if (!line.tracing) return;
         const details = (request as EsspRequest<unknown>).describe?.() ?? {};
         trace.next(traceRecord(scheduler, 'tx', ESSP_PROTOCOL, bytes, details));
       },

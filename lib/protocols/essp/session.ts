@@ -205,11 +205,15 @@ function openSession(
     return encrypt;
   };
 
-  /** Validate and encode a command, then queue it in the lane; undefined when it failed at once (`out` has the error). */
+  /**
+   * Validate and encode a command, then queue it in the lane; `out` hears of
+   * a command that cannot be sent at once. Returns the command in flight, or
+   * undefined when it failed.
+   */
   const enter = (
     name: string,
     args: unknown,
-    sendOptions: SendOptions,
+    sendOptions: SendOptions | undefined,
     out: RequestSink<AnyReply>,
     direct: boolean,
   ): InFlight | undefined => {
@@ -220,6 +224,7 @@ function openSession(
     let row: AnyCommandDef;
     let data: Uint8Array;
     const context = keys.context;
+    const options = sendOptions ?? NO_OPTIONS;
     try {
       row = lookupCommand(name);
       if (context.unitKnown === true && row.units !== 'all') {
@@ -228,33 +233,30 @@ function openSession(
           throw new UnsupportedCommandError(row.name, unit);
       }
       data = encodeCommandByName(name, args, context);
-      checkEncryption(row, sendOptions);
+      checkEncryption(row, options);
     } catch (e) {
       out.error(e);
       return undefined;
     }
-    const entry = new InFlight(owner, out, direct, row, data, sendOptions);
+    const entry = new InFlight(owner, out, direct, row, data, options);
     live.add(entry);
     lane.acquire(entry);
     return entry;
   };
 
-  const sendAny = (
-    name: string,
-    args: unknown,
-    sendOptions: SendOptions = NO_OPTIONS,
-  ): Observable<AnyReply> =>
+  const sendAny = (name: string, args: unknown, sendOptions?: SendOptions): Observable<AnyReply> =>
     new Observable<AnyReply>((subscriber) => enter(name, args, sendOptions, subscriber, false));
 
   const noop = (): void => undefined;
 
+  // The session's `start`: `enter` itself, returning what abandons the command.
   const startAny = (
     name: string,
     args: unknown,
     sendOptions: SendOptions | undefined,
     sink: RequestSink<AnyReply>,
   ): (() => void) => {
-    const entry = enter(name, args, sendOptions ?? NO_OPTIONS, sink, true);
+    const entry = enter(name, args, sendOptions, sink, true);
     return entry === undefined ? noop : () => entry.unsubscribe();
   };
 

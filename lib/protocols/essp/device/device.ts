@@ -160,9 +160,12 @@ export function createEsspDevice(target: EsspDeviceTarget, options: EsspDeviceOp
 
   /** Decode one POLL payload (exactly once per accepted reply) and publish its events. */
   const handlePoll = (payload: Uint8Array, duringConnect: boolean): void => {
+    // Most replies of an idle unit carry no event: an empty payload decodes to
+    // nothing (no event, no diagnostic), so there is nothing to publish.
+    if (payload.length === 0) return;
     const reply = parsePollReply(payload, session.context);
     if (reply.diagnostic) errors.next(reply.diagnostic);
-    // Most replies of an idle unit carry no event: nothing to publish, no note to follow.
+    // No event: nothing to publish, no note to follow.
     if (reply.events.length === 0) return;
     let reset = false;
     for (const e of reply.events) {
