@@ -37,7 +37,10 @@ export class EsspMachine {
   readonly #onPowerCycle: (() => void) | undefined;
   /** Timers of payout jobs. */
   readonly #jobTimers = new Set<Subscription>();
+  /** Pending watchdog timer; undefined once it fired or was stopped. */
   #watchdog: Subscription | undefined;
+  /** Scheduler time of the last command addressed to the unit. */
+  #lastCommand = 0;
 
   constructor(state: SimState, options: MachineOptions) {
     this.state = state;
@@ -58,16 +61,35 @@ export class EsspMachine {
 
   // ------------------------------------------------------------------ commands
 
-  /** Any command addressed to the unit: restarts the watchdog, and (not for polls) the escrow timer. */
+  /**
+   * Any command addressed to the unit: restarts the watchdog, and (not for
+   * polls) the escrow timer. A poll only notes the time: the pending watchdog
+   * timer, when it fires, re-arms itself for what is left, so a host polling
+   * five times a second costs one timer per watchdog period instead of one
+   * per poll. Other commands re-arm it outright, which keeps it ahead of the
+   * escrow timer they also restart.
+   */
   commandReceived(isPoll: boolean): void {
+    this.#lastCommand = this.#scheduler.now();
+    if (isPoll) {
+      if (this.#watchdog === undefined) this.#armWatchdog(this.state.profile.watchdogMs);
+      return;
+    }
     this.#watchdog?.unsubscribe();
+    this.#armWatchdog(this.state.profile.watchdogMs);
+    this.notes.commandReceived();
+  }
+
+  #armWatchdog(delay: number): void {
     this.#watchdog = this.#scheduler.schedule(() => {
       this.#watchdog = undefined;
+      const { watchdogMs } = this.state.profile;
+      const left = this.#lastCommand + watchdogMs - this.#scheduler.now();
+      if (left > 0) return this.#armWatchdog(left);
       if (!this.state.enabled) return;
       this.state.enabled = false;
-      this.#log(`no command for ${this.state.profile.watchdogMs} ms: disabled itself`);
-    }, this.state.profile.watchdogMs);
-    if (!isPoll) this.notes.commandReceived();
+      this.#log(`no command for ${watchdogMs} ms: disabled itself`);
+    }, delay);
   }
 
   /**
@@ -84,6 +106,8 @@ export class EsspMachine {
     if (running !== undefined) conditions.push(running);
     if (!s.cashboxPresent) conditions.push(event('CASHBOX_REMOVED'));
     if (!s.enabled) conditions.push(event('DISABLED'));
+    // Most polls find nothing queued: the reply is the current conditions alone.
+    if (s.unacked.length === 0 && s.queue.length === 0) return conditions;
     const pending = [...s.unacked, ...s.queue];
     let n = pending.length;
     while (n > 0 && !fits([...pending.slice(0, n), ...conditions])) n--;
@@ -153,6 +177,7 @@ export class EsspMachine {
     for (const t of this.#jobTimers) t.unsubscribe();
     this.#jobTimers.clear();
     this.#watchdog?.unsubscribe();
+    this.#watchdog = undefined;
   }
 
   /** Drop everything volatile; what a unit reports at power-up follows in the queue. */

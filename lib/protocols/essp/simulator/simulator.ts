@@ -17,13 +17,13 @@ import { randomExponent } from '../crypto/dh.js';
 import { cryptoRandom, DEFAULT_FIXED_KEY, parseFixedKey, type RandomSource } from '../crypto/key.js';
 import type { EncodeOptions } from '../events/encode.js';
 import type { EsspEventName } from '../events/types.js';
-import { assertEsspAddress } from '../framing.js';
+import { assertEsspAddress, type EsspFrame } from '../framing.js';
 import { createEsspParser } from '../parser.js';
 import { dispatch, type HandlerContext, type ReplyOverride } from './handlers/index.js';
 import { DEFAULT_TIMING, EsspMachine, type EsspTiming } from './machine.js';
 import { esspProfile, type EsspProfile, type EsspProfileName } from './profiles.js';
 import { createState, event, type EsspSimulatorStats, type SimState } from './state.js';
-import { createDeviceLink, type Executed, type WireIntercept } from './wire.js';
+import { createDeviceLink, type WireIntercept } from './wire.js';
 
 export interface EsspSimulatorOptions {
   /** Profile name or a full profile (see esspProfile()). */
@@ -113,39 +113,48 @@ export function createEsspSimulator(transport: Transport, options: EsspSimulator
   const intercepts: WireIntercept[] = [];
   const eventOptions = alternate(options.eventVariant);
 
-  const execute = (data: Uint8Array, encrypted: boolean): Executed => {
-    const after: (() => void)[] = [];
-    const ctx: HandlerContext = {
-      state,
-      machine,
-      profile,
-      encrypted,
-      random,
-      exponent,
-      eventOptions,
-      after: (fn) => after.push(fn),
-      log,
-    };
+  // Effects a command asked for (ctx.after), run once its reply is on its way.
+  let effects: (() => void)[] | undefined;
+  // One context per kind of packet, built once: handlers only read it.
+  const contextFor = (encrypted: boolean): HandlerContext => ({
+    state,
+    machine,
+    profile,
+    encrypted,
+    random,
+    exponent,
+    eventOptions,
+    after: (fn) => void (effects ??= []).push(fn),
+    log,
+  });
+  const plainContext = contextFor(false);
+  const encryptedContext = contextFor(true);
+
+  const execute = (data: Uint8Array, encrypted: boolean): Uint8Array => {
     const code = data[0]!;
     machine.commandReceived(code === 0x07 || code === 0x56);
     try {
-      return { reply: dispatch(ctx, data, overrides), after };
+      return dispatch(encrypted ? encryptedContext : plainContext, data, overrides);
     } catch (e) {
       // A behaviour (or a test override) failed: answer as a unit with a firmware fault would.
+      effects = undefined;
       log(
         `command 0x${code.toString(16).padStart(2, '0')} failed: ${e instanceof Error ? e.message : String(e)}`,
       );
-      return { reply: Uint8Array.of(SOFTWARE_ERROR), after: [] };
+      return Uint8Array.of(SOFTWARE_ERROR);
     }
   };
 
-  const link = createDeviceLink({
-    address,
-    session: () => state.keys.session,
-    execute,
-    intercepts: () => intercepts,
-    log,
-  });
+  const link = createDeviceLink({ address, session: () => state.keys.session, execute, intercepts, log });
+
+  /** Run the effects of the command just answered (and any they add themselves, in order). */
+  const runEffects = (): void => {
+    while (effects !== undefined) {
+      const list = effects;
+      effects = undefined;
+      for (const effect of list) effect();
+    }
+  };
 
   // Frames are handled one at a time: a host answering synchronously (memory
   // transport) must not re-enter the unit while it is still replying.
@@ -153,39 +162,39 @@ export function createEsspSimulator(transport: Transport, options: EsspSimulator
   const inbox: Uint8Array[] = [];
   let busy = false;
   const writes = new Set<Subscription>();
+  const writeFailed = {
+    error: (e: unknown) => log(`write failed: ${e instanceof Error ? e.message : String(e)}`),
+  };
   const write = (wire: Uint8Array): void => {
-    let done = false;
-    const sub = transport.write(wire).subscribe({
-      error: (e: unknown) => {
-        done = true;
-        log(`write failed: ${e instanceof Error ? e.message : String(e)}`);
-      },
-      complete: () => (done = true),
-    });
+    const sub = transport.write(wire).subscribe(writeFailed);
     // Keep only writes still in flight (serial ports complete later) so dispose() can drop them.
-    if (!done) {
+    if (!sub.closed) {
       writes.add(sub);
       sub.add(() => writes.delete(sub));
     }
+  };
+  const handle = (frame: EsspFrame): void => {
+    let wire;
+    try {
+      wire = link.receive(frame);
+    } catch (e) {
+      // Only a test override can produce a reply too long to frame or encrypt.
+      effects = undefined;
+      log(`reply not sent: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    if (wire !== undefined) write(wire);
+    runEffects();
   };
   const drain = (): void => {
     if (busy) return;
     busy = true;
     try {
       for (let chunk = inbox.shift(); chunk !== undefined; chunk = inbox.shift()) {
-        for (const out of parser.push(chunk)) {
-          if (out.type !== 'frame') continue;
-          let result;
-          try {
-            result = link.receive(out.frame);
-          } catch (e) {
-            // Only a test override can produce a reply too long to frame or encrypt.
-            log(`reply not sent: ${e instanceof Error ? e.message : String(e)}`);
-            continue;
-          }
-          if (result === undefined) continue;
-          if (result.wire !== undefined) write(result.wire);
-          for (const effect of result.after) effect();
+        const outputs = parser.push(chunk);
+        for (let i = 0; i < outputs.length; i++) {
+          const out = outputs[i]!;
+          if (out.type === 'frame') handle(out.frame);
         }
       }
     } finally {

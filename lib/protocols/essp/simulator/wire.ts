@@ -37,96 +37,95 @@ export interface WireIntercept {
   readonly counter?: (counter: DeviceCounter) => void;
 }
 
-/** What the unit does with one command (code + args in clear). */
-export interface Executed {
-  /** Reply DATA in clear (status byte first). */
-  readonly reply: Uint8Array;
-  /** Effects to run once the reply is on its way (new key, power cycle). */
-  readonly after: readonly (() => void)[];
-}
-
 export interface DeviceLinkOptions {
   readonly address: number;
   readonly session: () => SimDeviceSession | undefined;
-  readonly execute: (data: Uint8Array, encrypted: boolean) => Executed;
-  readonly intercepts: () => readonly WireIntercept[];
+  /** Run one command (code + args in clear); returns the reply DATA in clear (status byte first). */
+  readonly execute: (data: Uint8Array, encrypted: boolean) => Uint8Array;
+  /** The hooks in force: the simulator adds and removes hooks in this very array. */
+  readonly intercepts: readonly WireIntercept[];
   readonly log: (line: string) => void;
 }
 
-export interface LinkOutput {
-  /** Bytes to write, or undefined when nothing goes on the line (dropped by a hook). */
-  readonly wire: Uint8Array | undefined;
-  readonly after: readonly (() => void)[];
-}
-
 export interface DeviceLink {
-  /** Handle one decoded frame; undefined when it is not for this unit. */
-  receive(frame: EsspFrame): LinkOutput | undefined;
+  /**
+   * Handle one decoded frame: the bytes to write, or undefined when nothing
+   * goes on the line (a frame for another unit, or dropped by a hook).
+   */
+  receive(frame: EsspFrame): Uint8Array | undefined;
   /** Forget the sequence flag and cached reply (power cycle). */
   reset(): void;
 }
 
 export function createDeviceLink(options: DeviceLinkOptions): DeviceLink {
+  const { address, intercepts: hooks } = options;
   let lastSeq: 0 | 1 | undefined;
-  let cached: { frame: EsspFrame; wire: Uint8Array } | undefined;
+  /** The last reply, as a frame (for the outbound hook) and as wire bytes, for a repeated flag. */
+  let cachedFrame: EsspFrame | undefined;
+  let cachedWire: Uint8Array | undefined;
+
+  // Indexed loops over the live array: a hook may remove itself while it runs.
+  const inbound = (input: EsspFrame): EsspFrame | undefined => {
+    let frame: EsspFrame | undefined = input;
+    for (let i = 0; i < hooks.length && frame !== undefined; i++) {
+      const hook = hooks[i]!.inbound;
+      if (hook !== undefined) frame = hook(frame);
+    }
+    return frame;
+  };
 
   const outbound = (wire: Uint8Array, reply: EsspFrame): Uint8Array | undefined => {
     let out: Uint8Array | undefined = wire;
-    for (const hook of options.intercepts()) {
-      if (out === undefined) break;
-      if (hook.outbound !== undefined) out = hook.outbound(out, reply);
+    for (let i = 0; i < hooks.length && out !== undefined; i++) {
+      const hook = hooks[i]!.outbound;
+      if (hook !== undefined) out = hook(out, reply);
     }
     return out;
   };
 
-  const run = (frame: EsspFrame): { data: Uint8Array; after: readonly (() => void)[] } => {
-    if (frame.data[0] !== STEX) {
-      const done = options.execute(frame.data, false);
-      return { data: done.reply, after: done.after };
-    }
+  /** Reply DATA of one frame, decrypting the command and encrypting the reply when it is a 0x7E packet. */
+  const run = (frame: EsspFrame): Uint8Array => {
+    if (frame.data[0] !== STEX) return options.execute(frame.data, false);
     const session = options.session();
     if (session === undefined) {
       options.log('encrypted packet but no key negotiated: KEY NOT SET');
-      return { data: Uint8Array.of(KEY_NOT_SET), after: [] };
+      return Uint8Array.of(KEY_NOT_SET);
     }
-    for (const hook of options.intercepts()) hook.counter?.(session);
+    for (let i = 0; i < hooks.length; i++) hooks[i]!.counter?.(session);
     const expected = session.count;
     const opened = session.unwrapCommand(frame.data);
     if (!opened.ok) {
       options.log(
         `encrypted packet refused (${opened.error.message}; expected count ${expected}): KEY NOT SET`,
       );
-      return { data: Uint8Array.of(KEY_NOT_SET), after: [] };
+      return Uint8Array.of(KEY_NOT_SET);
     }
-    const done = options.execute(opened.data, true);
-    // Encrypt with the session that decrypted the command, before any effect replaces it.
-    return { data: session.wrapReply(done.reply), after: done.after };
+    // Encrypted with the session that decrypted the command: effects that
+    // replace it (a new key) only run once this reply is on its way.
+    return session.wrapReply(options.execute(opened.data, true));
   };
 
   return {
     receive(input) {
-      if (input.address !== options.address) return undefined;
-      let frame: EsspFrame | undefined = input;
-      for (const hook of options.intercepts()) {
-        if (frame === undefined) break;
-        if (hook.inbound !== undefined) frame = hook.inbound(frame);
-      }
-      if (frame === undefined) return { wire: undefined, after: [] };
+      if (input.address !== address) return undefined;
+      const frame = hooks.length === 0 ? input : inbound(input);
+      if (frame === undefined) return undefined;
       const isSync = frame.data.length === 1 && frame.data[0] === SYNC;
-      if (!isSync && cached !== undefined && frame.seq === lastSeq) {
+      if (!isSync && cachedFrame !== undefined && cachedWire !== undefined && frame.seq === lastSeq) {
         options.log(`repeated sequence flag ${frame.seq}: cached reply re-sent, command not executed`);
-        return { wire: outbound(cached.wire, cached.frame), after: [] };
+        return outbound(cachedWire, cachedFrame);
       }
-      const { data, after } = run(frame);
-      const reply: EsspFrame = { address: options.address, seq: frame.seq, data };
+      const reply: EsspFrame = { address, seq: frame.seq, data: run(frame) };
       const wire = encodeFrame(reply);
       lastSeq = frame.seq;
-      cached = { frame: reply, wire };
-      return { wire: outbound(wire, reply), after };
+      cachedFrame = reply;
+      cachedWire = wire;
+      return hooks.length === 0 ? wire : outbound(wire, reply);
     },
     reset() {
       lastSeq = undefined;
-      cached = undefined;
+      cachedFrame = undefined;
+      cachedWire = undefined;
     },
   };
 }

@@ -44,20 +44,24 @@ const MAX_PLAIN_EVENTS = 254;
 const MAX_ENCRYPTED_EVENTS = MAX_ENCRYPTED_DATA - 1;
 
 function pollReply(ctx: HandlerContext, withAck: boolean): Uint8Array {
-  const { state } = ctx;
-  const eventCtx = {
-    protocolVersion: state.protocolVersion,
-    unitType: state.profile.unitType,
-    currency: state.profile.currency,
-  };
-  const encode = (events: readonly EsspEvent[]): Uint8Array =>
-    encodeEvents(
-      events.map((e) => framed(ctx, e)),
-      eventCtx,
-      ctx.eventOptions,
-    );
   const limit = ctx.encrypted ? MAX_ENCRYPTED_EVENTS : MAX_PLAIN_EVENTS;
-  return ok(encode(ctx.machine.poll(withAck, (events) => encode(events).length <= limit)));
+  const events = ctx.machine.poll(withAck, (list) => encodePoll(ctx, list).length <= limit);
+  // An idle unit (nothing queued, no condition) answers OK alone, the most common reply of all.
+  return events.length === 0 ? Uint8Array.of(STATUS.OK) : ok(encodePoll(ctx, events));
+}
+
+/** Event bytes of a poll reply as this unit frames them. */
+function encodePoll(ctx: HandlerContext, events: readonly EsspEvent[]): Uint8Array {
+  const { state } = ctx;
+  return encodeEvents(
+    events.map((e) => framed(ctx, e)),
+    {
+      protocolVersion: state.protocolVersion,
+      unitType: state.profile.unitType,
+      currency: state.profile.currency,
+    },
+    ctx.eventOptions,
+  );
 }
 
 export const CORE_HANDLERS: Readonly<Record<string, CommandHandler>> = {

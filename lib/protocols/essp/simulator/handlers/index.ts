@@ -51,11 +51,16 @@ export type ReplyOverride = (
   context: HandlerContext & { readonly code: number; defaultReply(): Uint8Array },
 ) => Uint8Array | undefined;
 
+/** Codes of the handled commands the table marks "encryption required", resolved once. */
+const ENCRYPTED_ONLY: ReadonlySet<number> = new Set(
+  [...DEFAULT_HANDLERS.keys()].filter((code) => commandByCode(code)?.encryption === 'required'),
+);
+
 /** Run the normal behaviour of a command: support, encryption-required and the handler. */
 function normal(ctx: HandlerContext, code: number, args: Uint8Array): Uint8Array {
   const handler = DEFAULT_HANDLERS.get(code);
   if (handler === undefined || !ctx.profile.commands.has(code)) return fail(STATUS.UNKNOWN);
-  if (!ctx.encrypted && commandByCode(code)?.encryption === 'required') return fail(STATUS.OUT_OF_RANGE);
+  if (!ctx.encrypted && ENCRYPTED_ONLY.has(code)) return fail(STATUS.OUT_OF_RANGE);
   return handler(ctx, args);
 }
 
@@ -75,7 +80,7 @@ export function dispatch(
   ) {
     return fail(STATUS.KEY_NOT_SET);
   }
-  const override = overrides.get(code);
+  const override = overrides.size === 0 ? undefined : overrides.get(code);
   if (override !== undefined) {
     let ran: Uint8Array | undefined;
     const defaultReply = (): Uint8Array => (ran ??= normal(ctx, code, args));
