@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { SchedulerLike } from 'rxjs';
+import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import { createMemoryPair } from '../../../../lib/transport/memory.js';
 import { createEsspSimulator } from '../../../../lib/protocols/essp/simulator/index.js';
 import { names, SteppingScheduler, TestHost } from './host.js';
@@ -10,13 +10,15 @@ const DISABLED_ITSELF = 'NV9USB@0: no command for 10000 ms: disabled itself';
 function unit() {
   const clock = new SteppingScheduler();
   let timers = 0;
-  const counting: SchedulerLike = {
-    now: () => clock.now(),
-    schedule: (work, delay, state) => {
-      timers++;
-      return clock.schedule(work, delay, state);
-    },
+  const schedule = <T>(
+    work: (this: SchedulerAction<T>, state?: T) => void,
+    delay?: number,
+    state?: T,
+  ): Subscription => {
+    timers++;
+    return clock.schedule(work, delay, state);
   };
+  const counting: SchedulerLike = { now: () => clock.now(), schedule };
   const [hostEnd, deviceEnd] = createMemoryPair();
   const sim = createEsspSimulator(deviceEnd, { profile: 'NV9USB', scheduler: counting });
   const log: { at: number; line: string }[] = [];
