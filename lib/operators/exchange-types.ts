@@ -27,8 +27,13 @@ export type MatchResult<R> =
 export interface Request<F, R> {
   /** Command name, used in errors and traces. */
   readonly label: string;
-  /** Written verbatim on every attempt (never re-encoded). Copied when the request starts. */
+  /** Written verbatim on every attempt (never re-encoded). Copied when the request starts, unless `bytesFinal`. */
   readonly bytes: Uint8Array;
+  /**
+   * The caller built `bytes` for this request alone and never writes to them
+   * again: the queue keeps them instead of a copy. Default false.
+   */
+  readonly bytesFinal?: boolean;
   readonly match: (frame: F) => MatchResult<R>;
   /** Per-request override of {@link ExchangeOptions.timeoutMs} (same range). */
   readonly timeoutMs?: number;

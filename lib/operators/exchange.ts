@@ -336,7 +336,8 @@ export function createRequestQueue<F>(
       sink.error(e);
       return noop;
     }
-    const job = new Job<F>(request, request.bytes.slice(), timeoutMs, attempts, sink);
+    const bytes = request.bytesFinal === true ? request.bytes : request.bytes.slice();
+    const job = new Job<F>(request, bytes, timeoutMs, attempts, sink);
     queued.push(job);
     busy.update();
     pump();

@@ -405,4 +405,38 @@ describe('createRequestQueue: state, ended$ and start()', () => {
       ]);
     });
   });
+
+  describe('bytesFinal', () => {
+    it("writes the request's own bytes when they are final, a copy taken at start otherwise", () => {
+      const vts = new VirtualTimeScheduler();
+      const written: Uint8Array[] = [];
+      const queue = createRequestQueue<string>(
+        {
+          frames$: new Subject<string>(),
+          write: (b) =>
+            defer(() => {
+              written.push(b);
+              return of(undefined);
+            }),
+        },
+        { timeoutMs: 100, attempts: 1, scheduler: vts },
+      );
+      const request = (bytesFinal: boolean): Request<string, string> => ({
+        label: 'X',
+        bytes: Uint8Array.of(1, 2),
+        bytesFinal,
+        match: () => ({ kind: 'ignore' }),
+      });
+      const quiet = { next: () => undefined, error: () => undefined, complete: () => undefined };
+      const final = request(true);
+      const copied = request(false);
+      queue.start(final, quiet);
+      queue.start(copied, quiet);
+      vts.flush();
+      expect(written).to.have.length(2);
+      expect(written[0]).to.equal(final.bytes);
+      expect(written[1]).to.not.equal(copied.bytes);
+      expect([...written[1]!]).to.deep.equal([1, 2]);
+    });
+  });
 });

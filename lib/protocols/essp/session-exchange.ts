@@ -90,6 +90,8 @@ export function createExchange(deps: ExchangeDeps): Exchange {
 class Command implements EsspRequest<AnyReply>, Running {
   declare readonly label: string;
   declare readonly bytes: Uint8Array;
+  /** Built here for this command alone and never changed: the queue needs no copy. */
+  declare readonly bytesFinal: true;
   declare readonly timeoutMs?: number;
   declare readonly deps: ExchangeDeps;
   declare readonly row: AnyCommandDef;
@@ -114,6 +116,7 @@ class Command implements EsspRequest<AnyReply>, Running {
     const seq = row.code === SYNC_CODE ? ESSP_SYNC_SEQ : line.link.nextSeq(address);
     this.label = name;
     this.bytes = encodeFrame({ address, seq, data: cipher ? cipher.wrapCommand(data) : data });
+    this.bytesFinal = true;
     if (row.timeoutMs !== undefined) this.timeoutMs = row.timeoutMs;
     this.deps = deps;
     this.row = row;
