@@ -62,7 +62,7 @@ export class Job<F> {
   }
 }
 
-/** Called when attempt `n`'s write ended, with its error when `failed`. */
+/** Called when attempt `n`'s write failed (with its error), or completed for a request that expects no reply. */
 export type WriteEnded<F> = (job: Job<F>, n: number, failed: boolean, error: unknown) => void;
 
 /** Observer of one attempt's write; ignores anything once that attempt is over. */
@@ -82,6 +82,8 @@ export class WriteWatch<F> {
     this.settle(this.job, this.n, true, e);
   }
   complete(): void {
-    this.settle(this.job, this.n, false, undefined);
+    // The end of a write only matters to a request that expects no reply
+    // (it completes then); skipping the call keeps a poll's path short.
+    if (this.job.request.expectReply === false) this.settle(this.job, this.n, false, undefined);
   }
 }

@@ -20,7 +20,13 @@
 import { Observable, concat, defer, ignoreElements, map } from 'rxjs';
 import { DisposedError, EncryptionRequiredError, UnsupportedCommandError } from '../../core/errors.js';
 import type { Transport } from '../../transport/transport.js';
-import { type EsspBusCore, type EsspBusOptions, assertAddressFree, createBusCore } from './bus.js';
+import {
+  type EsspBusCore,
+  type EsspBusOptions,
+  type EsspLine,
+  assertAddressFree,
+  createBusCore,
+} from './bus.js';
 import type { AnyCommandDef } from './commands/types.js';
 import { encodeCommandByName, lookupCommand } from './commands/table.js';
 import { DEFAULT_CONTEXT, unitTypeName } from './context.js';
@@ -37,8 +43,15 @@ import {
 } from './crypto/index.js';
 import { assertEsspAddress } from './framing.js';
 import type { RequestSink } from '../../operators/exchange.js';
-import { type LaneTurn, createLane } from './lane.js';
-import { type ReplySink, type Running, SYNC_CODE, createExchange } from './session-exchange.js';
+import { type Lane, type LaneTurn, createLane } from './lane.js';
+import {
+  type Exchange,
+  type ReplySink,
+  type Running,
+  type SessionKeys,
+  SYNC_CODE,
+  createExchange,
+} from './session-exchange.js';
 import type {
   EsspBus,
   EsspCommandReply,
@@ -86,11 +99,21 @@ export function createEsspBus(transport: Transport, options: EsspBusOptions = {}
 type AnyReply = EsspCommandReply;
 
 /** What a command in flight needs from its session. */
-interface InFlightOwner {
-  /** The command's turn has come (the lane is free): its bytes are built now. */
-  begin(entry: InFlight): void;
-  /** The command ended, or is abandoned (`stop`: its exchange is stopped first): forget it and free the lane. */
-  end(entry: InFlight, stop: boolean): void;
+interface SessionCore {
+  readonly line: EsspLine;
+  readonly address: number;
+  readonly keys: SessionKeys;
+  readonly exchange: Exchange;
+  readonly lane: Lane;
+  /** Commands sent and not yet ended: dispose errors them. */
+  readonly live: Set<InFlight>;
+}
+
+/** Whether a command goes encrypted; throws when it must be and cannot. */
+function checkEncryption(row: AnyCommandDef, options: SendOptions, keys: SessionKeys): boolean {
+  const encrypt = options.encrypt ?? (keys.crypto !== undefined && !ALWAYS_PLAIN.has(row.code));
+  if (row.encryption === 'required' && !encrypt) throw new EncryptionRequiredError(row.name);
+  return encrypt;
 }
 
 /**
@@ -105,6 +128,7 @@ interface InFlightOwner {
  * constructor, so that building one runs no field initializer.
  */
 class InFlight implements ReplySink, LaneTurn {
+  declare readonly session: SessionCore;
   declare readonly out: RequestSink<AnyReply>;
   declare readonly row: AnyCommandDef;
   declare readonly data: Uint8Array;
@@ -114,17 +138,16 @@ class InFlight implements ReplySink, LaneTurn {
   declare readonly direct: boolean;
   /** Ended or abandoned: nothing more reaches `out`. */
   declare over: boolean;
-  declare readonly owner: InFlightOwner;
 
   constructor(
-    owner: InFlightOwner,
+    session: SessionCore,
     out: RequestSink<AnyReply>,
     direct: boolean,
     row: AnyCommandDef,
     data: Uint8Array,
     options: SendOptions,
   ) {
-    this.owner = owner;
+    this.session = session;
     this.out = out;
     this.direct = direct;
     this.row = row;
@@ -134,8 +157,32 @@ class InFlight implements ReplySink, LaneTurn {
     this.over = false;
   }
 
+  /** The command's turn has come (the lane is free): its bytes are built now. */
   start(): void {
-    this.owner.begin(this);
+    const { row, data } = this;
+    const { line, address, exchange } = this.session;
+    let encrypt: boolean;
+    try {
+      // Checked again: the key may have gone while this command waited.
+      encrypt = checkEncryption(row, this.options, this.session.keys);
+    } catch (e) {
+      this.error(e);
+      return;
+    }
+    // The subscriber takes the reply before the lane frees: a follow-up
+    // command sent from its callback queues behind nothing else of ours.
+    if (line.link.isSynced(address) || row.code === SYNC_CODE) {
+      this.running = exchange(row, data, encrypt, this);
+      return;
+    }
+    // Out of step (first command, or one that gave up): SYNC first, then the command.
+    this.running = exchange(lookupCommand('SYNC'), Uint8Array.of(SYNC_CODE), false, {
+      next: () => undefined,
+      error: (e) => this.error(e),
+      complete: () => {
+        this.running = exchange(row, data, encrypt, this);
+      },
+    });
   }
 
   next(reply: AnyReply): void {
@@ -146,21 +193,29 @@ class InFlight implements ReplySink, LaneTurn {
     if (this.over) return;
     if (this.direct) this.over = true;
     this.out.error(e);
-    if (this.direct) this.owner.end(this, false);
+    if (this.direct) this.end(false);
   }
 
   complete(): void {
     if (this.over) return;
     if (this.direct) this.over = true;
     this.out.complete();
-    if (this.direct) this.owner.end(this, false);
+    if (this.direct) this.end(false);
   }
 
   /** Abandon the command (the Observable's teardown, or the function `start` returned). */
   unsubscribe(): void {
     if (this.over && this.direct) return;
     this.over = true;
-    this.owner.end(this, true);
+    this.end(true);
+  }
+
+  /** Forget the command and free the lane; `stop`: it is abandoned, stop its exchange first. */
+  end(stop: boolean): void {
+    const { live, lane } = this.session;
+    live.delete(this);
+    if (stop) this.running?.stop();
+    lane.release(this);
   }
 }
 
@@ -174,7 +229,6 @@ function openSession(
   const random = options.random ?? cryptoRandom;
   const fixedKey = parseFixedKey(options.fixedKey ?? DEFAULT_FIXED_KEY);
   const lane = createLane();
-  /** Commands sent and not yet ended: dispose errors them. */
   const live = new Set<InFlight>();
   /** The key (while one is up) and the protocol context; commands read them when their turn comes. */
   const keys: { crypto: HostEncryptionSession | undefined; context: SessionContext } = {
@@ -199,11 +253,7 @@ function openSession(
     },
   });
 
-  const checkEncryption = (row: AnyCommandDef, options: SendOptions): boolean => {
-    const encrypt = options.encrypt ?? (keys.crypto !== undefined && !ALWAYS_PLAIN.has(row.code));
-    if (row.encryption === 'required' && !encrypt) throw new EncryptionRequiredError(row.name);
-    return encrypt;
-  };
+  const core: SessionCore = { line, address, keys, exchange, lane, live };
 
   /**
    * Validate and encode a command, then queue it in the lane; `out` hears of
@@ -233,12 +283,12 @@ function openSession(
           throw new UnsupportedCommandError(row.name, unit);
       }
       data = encodeCommandByName(name, args, context);
-      checkEncryption(row, options);
+      checkEncryption(row, options, keys);
     } catch (e) {
       out.error(e);
       return undefined;
     }
-    const entry = new InFlight(owner, out, direct, row, data, options);
+    const entry = new InFlight(core, out, direct, row, data, options);
     live.add(entry);
     lane.acquire(entry);
     return entry;
@@ -258,39 +308,6 @@ function openSession(
   ): (() => void) => {
     const entry = enter(name, args, sendOptions, sink, true);
     return entry === undefined ? noop : () => entry.unsubscribe();
-  };
-
-  const owner: InFlightOwner = {
-    begin: (entry) => {
-      const { row, data } = entry;
-      let encrypt: boolean;
-      try {
-        // Checked again: the key may have gone while this command waited.
-        encrypt = checkEncryption(row, entry.options);
-      } catch (e) {
-        entry.error(e);
-        return;
-      }
-      // The subscriber takes the reply before the lane frees: a follow-up
-      // command sent from its callback queues behind nothing else of ours.
-      if (line.link.isSynced(address) || row.code === SYNC_CODE) {
-        entry.running = exchange(row, data, encrypt, entry);
-        return;
-      }
-      // Out of step (first command, or one that gave up): SYNC first, then the command.
-      entry.running = exchange(lookupCommand('SYNC'), Uint8Array.of(SYNC_CODE), false, {
-        next: () => undefined,
-        error: (e) => entry.error(e),
-        complete: () => {
-          entry.running = exchange(row, data, encrypt, entry);
-        },
-      });
-    },
-    end: (entry, stop) => {
-      live.delete(entry);
-      if (stop) entry.running?.stop();
-      lane.release(entry);
-    },
   };
 
   const session: EsspSession = {
