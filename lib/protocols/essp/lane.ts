@@ -34,12 +34,6 @@ export function createLane(): Lane {
   let running: LaneTurn | undefined;
   const queue: LaneTurn[] = [];
 
-  const next = (): void => {
-    const turn = queue.shift();
-    running = turn;
-    turn?.start();
-  };
-
   return {
     acquire(turn) {
       if (running !== undefined) queue.push(turn);
@@ -49,8 +43,12 @@ export function createLane(): Lane {
       }
     },
     release(turn) {
-      if (turn === running) next();
-      else {
+      if (turn === running) {
+        // The next turn, if any, starts now.
+        const next = queue.shift();
+        running = next;
+        next?.start();
+      } else {
         const i = queue.indexOf(turn);
         if (i >= 0) queue.splice(i, 1);
       }
