@@ -174,7 +174,7 @@ export function createEsspSimulator(transport: Transport, options: EsspSimulator
     }
   };
   const handle = (frame: EsspFrame): void => {
-    let wire;
+    let wire: Uint8Array | undefined;
     try {
       wire = link.receive(frame);
     } catch (e) {
@@ -184,7 +184,7 @@ export function createEsspSimulator(transport: Transport, options: EsspSimulator
       return;
     }
     if (wire !== undefined) write(wire);
-    runEffects();
+    if (effects !== undefined) runEffects();
   };
   const drain = (): void => {
     if (busy) return;
