@@ -238,8 +238,13 @@ export function createEsspDevice(target: EsspDeviceTarget, options: EsspDeviceOp
       onError,
     }).subscribe((reply) => {
       // Exactly once per accepted POLL reply, while the queue delivers it (HOLD slots emit nothing).
+      // The reply of an idle unit is empty (see handlePoll): checked here, since
+      // even a call into handlePoll that returns at once is one of the dearest
+      // steps of a cold poll.
+      const payload = reply.info.data;
+      if (payload.length === 0) return;
       try {
-        handlePoll(reply.info.data, false);
+        handlePoll(payload, false);
       } catch (e) {
         onError(e);
       }
