@@ -15,7 +15,7 @@ import {
 import type { MatchResult } from '../../operators/exchange.js';
 import type { TraceDetails } from '../../operators/trace.js';
 import type { EsspLine, EsspRequest, EsspRx } from './bus.js';
-import { type EsspCommandName, type EsspReply as TableReply, decodeReply } from './commands/table.js';
+import { type EsspReply as TableReply, decodeReplyRow } from './commands/table.js';
 import type { AnyCommandDef } from './commands/types.js';
 import { type HostEncryptionSession, STEX } from './crypto/index.js';
 import { ESSP_PROTOCOL, encodeFrame } from './framing.js';
@@ -197,7 +197,7 @@ class Command implements EsspRequest<AnyReply>, Running {
     line.link = this.row.code === SYNC_CODE ? line.link.afterSync(address) : line.link.commit(address);
     let reply: TableReply;
     try {
-      reply = decodeReply(name as EsspCommandName, body, this.ctx);
+      reply = decodeReplyRow(this.row, body, this.ctx);
     } catch (e) {
       line.traceRx(rx, { address, name, note: 'undecodable reply' });
       const error = isCashwireError(e) ? e : new DecodeError(String(e), { command: name });

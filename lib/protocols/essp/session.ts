@@ -28,7 +28,7 @@ import {
   createBusCore,
 } from './bus.js';
 import type { AnyCommandDef } from './commands/types.js';
-import { encodeCommandByName, lookupCommand } from './commands/table.js';
+import { encodeCommandRow, lookupCommand } from './commands/table.js';
 import { DEFAULT_CONTEXT, unitTypeName } from './context.js';
 import {
   DEFAULT_FIXED_KEY,
@@ -282,7 +282,7 @@ function openSession(
         if (unit !== 'UNKNOWN' && !row.units.includes(unit))
           throw new UnsupportedCommandError(row.name, unit);
       }
-      data = encodeCommandByName(name, args, context);
+      data = encodeCommandRow(row, args, context);
       checkEncryption(row, options, keys);
     } catch (e) {
       out.error(e);

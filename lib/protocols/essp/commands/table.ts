@@ -137,7 +137,15 @@ export function encodeCommandByName(
   args: unknown,
   ctx: EsspContext = DEFAULT_CONTEXT,
 ): Uint8Array {
-  const row = lookupCommand(name);
+  return encodeCommandRow(lookupCommand(name), args, ctx);
+}
+
+/** {@link encodeCommandByName} for a row already looked up (the session has it at hand). */
+export function encodeCommandRow(
+  row: AnyCommandDef,
+  args: unknown,
+  ctx: EsspContext = DEFAULT_CONTEXT,
+): Uint8Array {
   // The common case on every poll: nothing to validate, nothing to encode.
   if (args === undefined && row.args === NoArgs && row.encode === none) return Uint8Array.of(row.code);
   const valid: unknown = validateOrThrow(row.args, args, row.name);
@@ -165,7 +173,15 @@ export function decodeReply<N extends EsspCommandName>(
   data: Uint8Array,
   ctx: EsspContext = DEFAULT_CONTEXT,
 ): EsspReply<N> {
-  const row = lookupCommand(name);
+  return decodeReplyRow(lookupCommand(name), data, ctx);
+}
+
+/** {@link decodeReply} for a row already looked up (a command in flight has it at hand). */
+export function decodeReplyRow(
+  row: AnyCommandDef,
+  data: Uint8Array,
+  ctx: EsspContext = DEFAULT_CONTEXT,
+): EsspReply {
   const code = data[0];
   if (code === undefined) throw new DecodeError(`Empty reply to ${row.name}.`, { command: row.name });
   const status = genericName(code);
@@ -183,7 +199,7 @@ export function decodeReply<N extends EsspCommandName>(
     // view of it (subarray, or a new array on its buffer) first moves it out
     // of the heap, which costs several times the copy.
     const payload = data.slice(1);
-    const info = row.decode(payload, ctx) as ReplyOf<N>;
+    const info = row.decode(payload, ctx) as EsspReply['info'];
     return info === undefined ? { status, code } : { status, code, info };
   }
   const extra = data[1];
