@@ -138,6 +138,12 @@ class InFlight implements ReplySink, LaneTurn {
   declare readonly direct: boolean;
   /** Ended or abandoned: nothing more reaches `out`. */
   declare over: boolean;
+  /**
+   * Whether it goes encrypted, as checked when it was sent; set only while the
+   * lane is being asked for a turn, so a turn taken at once uses it and one
+   * that waited checks again.
+   */
+  declare encryptNow: boolean | undefined;
 
   constructor(
     session: SessionCore,
@@ -155,6 +161,7 @@ class InFlight implements ReplySink, LaneTurn {
     this.options = options;
     this.running = undefined;
     this.over = false;
+    this.encryptNow = undefined;
   }
 
   /** The command's turn has come (the lane is free): its bytes are built now. */
@@ -163,8 +170,8 @@ class InFlight implements ReplySink, LaneTurn {
     const { line, address, exchange } = this.session;
     let encrypt: boolean;
     try {
-      // Checked again: the key may have gone while this command waited.
-      encrypt = checkEncryption(row, this.options, this.session.keys);
+      // Checked again when it waited: the key may have gone meanwhile.
+      encrypt = this.encryptNow ?? checkEncryption(row, this.options, this.session.keys);
     } catch (e) {
       this.error(e);
       return;
@@ -273,6 +280,7 @@ function openSession(
     }
     let row: AnyCommandDef;
     let data: Uint8Array;
+    let encrypt: boolean;
     const context = keys.context;
     const options = sendOptions ?? NO_OPTIONS;
     try {
@@ -283,14 +291,16 @@ function openSession(
           throw new UnsupportedCommandError(row.name, unit);
       }
       data = encodeCommandRow(row, args, context);
-      checkEncryption(row, options, keys);
+      encrypt = checkEncryption(row, options, keys);
     } catch (e) {
       out.error(e);
       return undefined;
     }
     const entry = new InFlight(core, out, direct, row, data, options);
     live.add(entry);
+    entry.encryptNow = encrypt;
     lane.acquire(entry);
+    entry.encryptNow = undefined;
     return entry;
   };
 
