@@ -134,4 +134,25 @@ describe('eSSP session start (send without an Observable)', () => {
     expect(first.seen).to.deep.equal(['error DisposedError']);
     expect(later.seen).to.deep.equal(['error DisposedError']);
   });
+
+  it('decides on encryption again when its turn comes after waiting: a key dropped meanwhile sends it in clear', async () => {
+    const [host, port] = createMemoryPair();
+    const device = createFakeDevice(port, { 0x07: () => bytes(OK, 0xe8) });
+    const bus = createEsspBus(host, { timeoutMs: 50, attempts: 3 });
+    const session = bus.session(0);
+    await lastValueFrom(session.negotiateKey());
+    device.silent = true;
+    const first = recorder();
+    session.start!('POLL', undefined, undefined, first.sink);
+    const waiting = recorder();
+    // Sent while a key is up, then waits behind the first POLL.
+    session.start!('POLL', undefined, undefined, waiting.sink);
+    // Both ends forget the key (the unit restarted).
+    session.clearKey();
+    device.reset();
+    device.silent = false;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(waiting.seen).to.deep.equal(['next POLL E8', 'complete']);
+    expect(device.received.at(-1)).to.include({ encrypted: false, data: '07' });
+  });
 });
