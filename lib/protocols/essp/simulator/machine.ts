@@ -39,6 +39,8 @@ export class EsspMachine {
   readonly #jobTimers = new Set<Subscription>();
   /** Pending watchdog timer; undefined once it fired or was stopped. */
   #watchdog: Subscription | undefined;
+  /** The pending watchdog timer was set by the timer itself, not at a command. */
+  #watchdogRearmed = false;
   /** Scheduler time of the last command addressed to the unit. */
   #lastCommand = 0;
 
@@ -63,33 +65,51 @@ export class EsspMachine {
 
   /**
    * Any command addressed to the unit: restarts the watchdog, and (not for
-   * polls) the escrow timer. A poll only notes the time: the pending watchdog
-   * timer, when it fires, re-arms itself for what is left, so a host polling
-   * five times a second costs one timer per watchdog period instead of one
-   * per poll. Other commands re-arm it outright, which keeps it ahead of the
-   * escrow timer they also restart.
+   * polls) the escrow timer. A poll to an idle unit only notes the time: the
+   * pending watchdog timer, when it fires, re-arms itself for what is left,
+   * so a host polling five times a second costs one timer per watchdog
+   * period instead of one per poll. While a note or a payout is in motion
+   * its timers may fall due at the very instant the watchdog does; re-arming
+   * at every command then keeps the watchdog ahead of the timers set after it.
    */
   commandReceived(isPoll: boolean): void {
+    const s = this.state;
     this.#lastCommand = this.#scheduler.now();
-    if (isPoll) {
-      if (this.#watchdog === undefined) this.#armWatchdog(this.state.profile.watchdogMs);
-      return;
-    }
+    const idle = s.note === undefined && s.job === undefined;
+    if (isPoll && idle && this.#watchdog !== undefined) return;
     this.#watchdog?.unsubscribe();
-    this.#armWatchdog(this.state.profile.watchdogMs);
-    this.notes.commandReceived();
+    this.#armWatchdog(s.profile.watchdogMs, false);
+    if (!isPoll) this.notes.commandReceived();
   }
 
-  #armWatchdog(delay: number): void {
+  /**
+   * Bytes arrive from the line. A watchdog timer that re-armed itself was set
+   * later than one set at the last command: if its deadline is this very
+   * instant, it fires now, ahead of what the line brings, as the timer set at
+   * the last command would have.
+   */
+  lineActivity(): void {
+    if (this.#watchdog === undefined || !this.#watchdogRearmed) return;
+    if (this.#scheduler.now() - this.#lastCommand < this.state.profile.watchdogMs) return;
+    this.#watchdog.unsubscribe();
+    this.#watchdog = undefined;
+    this.#watchdogExpired();
+  }
+
+  #armWatchdog(delay: number, rearmed: boolean): void {
+    this.#watchdogRearmed = rearmed;
     this.#watchdog = this.#scheduler.schedule(() => {
       this.#watchdog = undefined;
-      const { watchdogMs } = this.state.profile;
-      const left = this.#lastCommand + watchdogMs - this.#scheduler.now();
-      if (left > 0) return this.#armWatchdog(left);
-      if (!this.state.enabled) return;
-      this.state.enabled = false;
-      this.#log(`no command for ${watchdogMs} ms: disabled itself`);
+      const left = this.#lastCommand + this.state.profile.watchdogMs - this.#scheduler.now();
+      if (left > 0) this.#armWatchdog(left, true);
+      else this.#watchdogExpired();
     }, delay);
+  }
+
+  #watchdogExpired(): void {
+    if (!this.state.enabled) return;
+    this.state.enabled = false;
+    this.#log(`no command for ${this.state.profile.watchdogMs} ms: disabled itself`);
   }
 
   /**

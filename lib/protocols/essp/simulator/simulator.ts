@@ -203,6 +203,7 @@ export function createEsspSimulator(transport: Transport, options: EsspSimulator
   };
   const input = transport.data$.subscribe({
     next: (chunk) => {
+      machine.lineActivity();
       inbox.push(chunk);
       drain();
     },

@@ -47,6 +47,21 @@ describe('eSSP simulator: command watchdog', () => {
     expect(names(host.poll())).to.deep.equal(['DISABLED']);
   });
 
+  it('answers a poll arriving at the very instant of the deadline as a unit already disabled', () => {
+    const { host, clock, disabledAt } = unit();
+    for (let i = 0; i < 125; i++) {
+      clock.advance(200);
+      host.poll();
+    }
+    const last = clock.now();
+    // The host's next poll falls due 10 s after the last one, at the same instant as the watchdog.
+    const replies: string[][] = [];
+    clock.schedule(() => replies.push(names(host.poll())), 10_000);
+    clock.advance(10_000);
+    expect(disabledAt()).to.deep.equal([last + 10_000]);
+    expect(replies).to.deep.equal([['DISABLED']]);
+  });
+
   it('counts a command other than POLL as activity too', () => {
     const { host, clock, disabledAt } = unit();
     clock.advance(6_000);
