@@ -13,14 +13,16 @@ export interface LaneTurn {
   start(): void;
 }
 
-export interface Lane {
+export interface Lane<T extends LaneTurn = LaneTurn> {
   /** Run `turn.start()` when the lane is free (now, if it is). */
-  acquire(turn: LaneTurn): void;
+  acquire(turn: T): void;
   /**
    * Call exactly when the work is over or abandoned: frees the lane if it
    * ran, removes it if it never started. Calling it again does nothing.
    */
-  release(turn: LaneTurn): void;
+  release(turn: T): void;
+  /** Every turn not released yet, in order: the one running, then those waiting. A copy. */
+  turns(): T[];
   /** Commands waiting (not counting the one running). */
   readonly waiting: number;
 }
@@ -30,9 +32,9 @@ export interface Lane {
  * no record and no closure per command (a poll passes through here several
  * times a second for the life of a device).
  */
-export function createLane(): Lane {
-  let running: LaneTurn | undefined;
-  const queue: LaneTurn[] = [];
+export function createLane<T extends LaneTurn>(): Lane<T> {
+  let running: T | undefined;
+  const queue: T[] = [];
 
   return {
     acquire(turn) {
@@ -52,6 +54,9 @@ export function createLane(): Lane {
         const i = queue.indexOf(turn);
         if (i >= 0) queue.splice(i, 1);
       }
+    },
+    turns() {
+      return running === undefined ? queue.slice() : [running, ...queue];
     },
     get waiting() {
       return queue.length;

@@ -104,9 +104,8 @@ interface SessionCore {
   readonly address: number;
   readonly keys: SessionKeys;
   readonly exchange: Exchange;
-  readonly lane: Lane;
-  /** Commands sent and not yet ended: dispose errors them. */
-  readonly live: Set<InFlight>;
+  /** Commands sent and not yet ended, in order (dispose errors them). */
+  readonly lane: Lane<InFlight>;
 }
 
 /** Whether a command goes encrypted; throws when it must be and cannot. */
@@ -219,10 +218,8 @@ class InFlight implements ReplySink, LaneTurn {
 
   /** Forget the command and free the lane; `stop`: it is abandoned, stop its exchange first. */
   end(stop: boolean): void {
-    const { live, lane } = this.session;
-    live.delete(this);
     if (stop) this.running?.stop();
-    lane.release(this);
+    this.session.lane.release(this);
   }
 }
 
@@ -235,8 +232,7 @@ function openSession(
   const line = bus.line;
   const random = options.random ?? cryptoRandom;
   const fixedKey = parseFixedKey(options.fixedKey ?? DEFAULT_FIXED_KEY);
-  const lane = createLane();
-  const live = new Set<InFlight>();
+  const lane = createLane<InFlight>();
   /** The key (while one is up) and the protocol context; commands read them when their turn comes. */
   const keys: { crypto: HostEncryptionSession | undefined; context: SessionContext } = {
     crypto: undefined,
@@ -260,7 +256,7 @@ function openSession(
     },
   });
 
-  const core: SessionCore = { line, address, keys, exchange, lane, live };
+  const core: SessionCore = { line, address, keys, exchange, lane };
 
   /**
    * Validate and encode a command, then queue it in the lane; `out` hears of
@@ -297,7 +293,6 @@ function openSession(
       return undefined;
     }
     const entry = new InFlight(core, out, direct, row, data, options);
-    live.add(entry);
     entry.encryptNow = encrypt;
     lane.acquire(entry);
     entry.encryptNow = undefined;
@@ -359,11 +354,10 @@ function openSession(
       if (disposed) return;
       disposed = true;
       const error = new DisposedError(`eSSP session 0x${address.toString(16)}`);
-      for (const entry of [...live]) {
+      for (const entry of lane.turns()) {
         entry.running?.stop();
         entry.error(error);
       }
-      live.clear();
       clearKey();
       fixedKey.wipe();
       onDispose();
