@@ -79,7 +79,8 @@ export function assertEsspAddress(address: number): void {
 /** Encode a frame to its exact wire bytes (stuffed). Throws {@link InvalidArgumentError} on a bad address, flag or length. */
 export function encodeFrame(frame: EsspFrame): Uint8Array {
   const { address, seq, data } = frame;
-  assertEsspAddress(address);
+  // isEsspAddress written out: this runs for every frame sent.
+  if (!Number.isInteger(address) || address < 0 || address > ESSP_MAX_ADDRESS) assertEsspAddress(address);
   if (seq !== 0 && seq !== 1) {
     throw new InvalidArgumentError(`eSSP sequence flag must be 0 or 1, got ${String(seq)}.`, { seq });
   }

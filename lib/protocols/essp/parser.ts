@@ -198,6 +198,12 @@ export function createEsspParser(): FrameParser<EsspFrame> {
 
   return {
     push(chunk: Uint8Array): DeframeOutput<EsspFrame>[] {
+      // The usual read of a polled line: one whole frame and nothing else (what
+      // feed would find too, taken without going through it).
+      if (!inFrame && chunk[0] === ESSP_STX && chunk.length === (chunk[2] ?? -1) + ESSP_FRAME_OVERHEAD) {
+        const whole = wholeFrame(chunk, 0);
+        if (whole !== undefined) return [whole];
+      }
       const out: DeframeOutput<EsspFrame>[] = [];
       feed(chunk, true, out);
       return out;

@@ -184,7 +184,8 @@ export function decodeReplyRow(
 ): EsspReply {
   const code = data[0];
   if (code === undefined) throw new DecodeError(`Empty reply to ${row.name}.`, { command: row.name });
-  const status = genericName(code);
+  // OK, by far the most common answer, without the table lookup.
+  const status = code === 0xf0 ? 'OK' : genericName(code);
   if (status === undefined) {
     throw new DecodeError(
       `Reply to ${row.name} starts with 0x${code.toString(16)}, which is not a generic response.`,
