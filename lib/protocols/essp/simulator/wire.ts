@@ -68,8 +68,8 @@ export function createDeviceLink(options: DeviceLinkOptions): DeviceLink {
   const inbound = (input: EsspFrame): EsspFrame | undefined => {
     let frame: EsspFrame | undefined = input;
     for (let i = 0; i < hooks.length && frame !== undefined; i++) {
-      const hook = hooks[i]!.inbound;
-      if (hook !== undefined) frame = hook(frame);
+      const hook = hooks[i]!;
+      if (hook.inbound !== undefined) frame = hook.inbound(frame);
     }
     return frame;
   };
@@ -77,8 +77,8 @@ export function createDeviceLink(options: DeviceLinkOptions): DeviceLink {
   const outbound = (wire: Uint8Array, reply: EsspFrame): Uint8Array | undefined => {
     let out: Uint8Array | undefined = wire;
     for (let i = 0; i < hooks.length && out !== undefined; i++) {
-      const hook = hooks[i]!.outbound;
-      if (hook !== undefined) out = hook(out, reply);
+      const hook = hooks[i]!;
+      if (hook.outbound !== undefined) out = hook.outbound(out, reply);
     }
     return out;
   };

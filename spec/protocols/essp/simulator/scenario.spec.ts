@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../../../../lib/core/bytes.js';
+import type { EsspFrame } from '../../../../lib/protocols/essp/framing.js';
+import type { WireIntercept } from '../../../../lib/protocols/essp/simulator/index.js';
 import { names, rig } from './host.js';
 
 describe('eSSP simulator: overrides, intercepts and statistics', () => {
@@ -37,6 +39,27 @@ describe('eSSP simulator: overrides, intercepts and statistics', () => {
     drop = false;
     expect(toHex(host.wire(fromHex('7F 00 01 0A 3C 08'))[0]!.raw)).to.equal('7F 00 01 F0 20 0A');
     expect(inbound).to.deep.equal(['11', '0A', '0A']);
+  });
+
+  it('intercept() calls the hooks as methods of the object it was given', () => {
+    const { host, sim } = rig({ profile: 'NV9USB' });
+    class Tap implements WireIntercept {
+      frames = 0;
+      replies = 0;
+      inbound(frame: EsspFrame): EsspFrame {
+        this.frames++;
+        return frame;
+      }
+      outbound(wire: Uint8Array): Uint8Array {
+        this.replies++;
+        return wire;
+      }
+    }
+    const tap = new Tap();
+    sim.intercept(tap);
+    host.sync();
+    host.command('ENABLE');
+    expect(tap).to.include({ frames: 2, replies: 2 });
   });
 
   it('emits the alternate framing of 14.2a events when asked', () => {
