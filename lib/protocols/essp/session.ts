@@ -216,7 +216,7 @@ class InFlight implements ReplySink, LaneTurn {
     this.end(true);
   }
 
-  /** Forget the command and free the lane; `stop`: it is abandoned, stop its exchange first. */
+  /** Leave the lane (the next command's turn comes); `stop`: it is abandoned, stop its exchange first. */
   end(stop: boolean): void {
     if (stop) this.running?.stop();
     this.session.lane.release(this);
