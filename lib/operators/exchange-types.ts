@@ -147,9 +147,10 @@ export interface ExchangeIo<F> {
   /** Cold: the queue calls it once per request and subscribes to it on every attempt. */
   write(bytes: Uint8Array): Observable<void>;
   /**
-   * Called on every attempt just before its write is subscribed, with the
-   * request and the bytes going out (a line that traces what it writes
-   * describes the frame from the request).
+   * Called on every attempt just before its write (before `write` is called
+   * on the first attempt), with the request and the bytes going out: a line
+   * that traces what it writes describes the frame from the request. Must
+   * not throw.
    */
   readonly beforeWrite?: (request: Request<F, unknown>, bytes: Uint8Array) => void;
   /** Decoded frames from the device. Subscribed once, when the queue is created. */

@@ -192,6 +192,8 @@ export function createRequestQueue<F>(
     }
     // Listen before writing: an in-memory device may answer synchronously.
     job.listening = expectReply;
+    io.beforeWrite?.(job.request, job.bytes);
+    const watch = new WriteWatch(job, n, writeEnded);
     const write$ = job.write$ ?? io.write(job.bytes);
     job.write$ = write$;
     // A device that answers inside the write (in-memory line) may ask for a
@@ -199,8 +201,7 @@ export function createRequestQueue<F>(
     let sub: Subscription;
     job.inWrite = true;
     try {
-      io.beforeWrite?.(job.request, job.bytes);
-      sub = write$.subscribe(new WriteWatch(job, n, writeEnded));
+      sub = write$.subscribe(watch);
     } catch (e) {
       job.inWrite = false;
       writeEnded(job, n, true, e);
