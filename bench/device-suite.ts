@@ -162,6 +162,7 @@ async function wire(quick: boolean): Promise<{ targets: Target[] }> {
       'driver send µs': us(median(of((e) => e.sendMs))),
       'driver receive µs': us(median(of((e) => e.receiveMs))),
       'driver CPU µs (send + receive)': us(median(of((e) => e.sendCpuMs + e.receiveCpuMs))),
+      'handover µs': us(median(of((e) => e.handoverMs))),
       'simulator µs': us(median(of((e) => e.simMs))),
       'bench lateness µs': us(median(of((e) => e.lateMs))),
       'elapsed ÷ wire': median(ratio).toFixed(4),

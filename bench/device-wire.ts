@@ -38,8 +38,15 @@ export interface Exchange {
   /** CPU time (process.cpuUsage) of the send and receive parts: less than their wall time when the OS ran something else. */
   readonly sendCpuMs: number;
   readonly receiveCpuMs: number;
-  /** Simulator: request delivered → reply written. */
+  /**
+   * Simulator: request delivered → its reply handed to the line (the reply's
+   * wire time starts there). What the simulator does after handing the reply
+   * over, and the bench line's own bookkeeping of the write, overlap the
+   * reply's wire time and do not lengthen the exchange.
+   */
   readonly simMs: number;
+  /** The driver's write call → the request's first byte on the line (the subscription to the write, and the line taking it). */
+  readonly handoverMs: number;
   /** The bench's lateness in delivering request and reply after their last byte. */
   readonly lateMs: number;
 }
@@ -118,7 +125,8 @@ export async function pollsOnTheWire(encrypted: boolean, polls: number, seed = 2
       receiveMs: handling.end - handling.start,
       sendCpuMs: request.sendCpuMs,
       receiveCpuMs: handling.cpuMs,
-      simMs: req.handledAt - req.deliveredAt,
+      simMs: d.writtenAt - req.deliveredAt,
+      handoverMs: req.writtenAt - request.sent,
       lateMs: req.deliveredAt - req.dueAt + (d.deliveredAt - d.dueAt),
     });
     request = undefined;
