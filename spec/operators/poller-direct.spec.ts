@@ -1,37 +1,9 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { Subject, defer, of } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
-import { createRequestQueue, type Request } from '../../lib/operators/exchange.js';
 import { type PollSink, pollWhileIdle, startPollsWhileIdle } from '../../lib/operators/poller.js';
+import { labelQueue } from '../helpers/label-queue.js';
 import { createTestScheduler } from '../helpers/marbles.js';
-
-/** A fake device behind a real request queue: each command (its ASCII label) is answered with its label after a latency. */
-function rig(ts: TestScheduler, latency: Readonly<Record<string, number>>) {
-  const frames$ = new Subject<string>();
-  const writes: [number, string][] = [];
-  const queue = createRequestQueue(
-    {
-      frames$,
-      write: (b: Uint8Array) =>
-        defer(() => {
-          const label = String.fromCharCode(...b);
-          writes.push([ts.now(), label]);
-          const delay = latency[label];
-          if (delay !== undefined) ts.schedule(() => frames$.next(label), delay);
-          return of(undefined);
-        }),
-    },
-    { timeoutMs: 200, attempts: 1, scheduler: ts },
-  );
-  const req = (label: string): Request<string, string> => ({
-    label,
-    bytes: Uint8Array.from(label, (c) => c.charCodeAt(0)),
-    match: (f) => (f === label ? { kind: 'accept', value: label.toLowerCase() } : { kind: 'ignore' }),
-  });
-  const startPoll = (sink: PollSink<string>) => queue.start(req('POLL'), sink);
-  return { queue, writes, req, startPoll };
-}
 
 describe('startPollsWhileIdle', () => {
   let ts: TestScheduler;
@@ -41,7 +13,7 @@ describe('startPollsWhileIdle', () => {
 
   it('starts at once, then waits intervalMs after each poll finished before the next', () => {
     ts.run(({ expectObservable }) => {
-      const { writes, queue, startPoll } = rig(ts, { POLL: 10 });
+      const { writes, queue, startPoll } = labelQueue(ts, { POLL: 10 });
       const polls = startPollsWhileIdle(queue, startPoll, { intervalMs: 100, scheduler: ts });
       expectObservable(polls, '^ 399ms !').toBe('10ms p 109ms p 109ms p 109ms p', { p: 'poll' });
       ts.flush();
@@ -51,7 +23,7 @@ describe('startPollsWhileIdle', () => {
 
   it('with pauseFirst, begins with a pause', () => {
     ts.run(({ expectObservable }) => {
-      const { writes, queue, startPoll } = rig(ts, { POLL: 10 });
+      const { writes, queue, startPoll } = labelQueue(ts, { POLL: 10 });
       const polls = startPollsWhileIdle(queue, startPoll, {
         intervalMs: 100,
         pauseFirst: true,
@@ -65,7 +37,7 @@ describe('startPollsWhileIdle', () => {
 
   it('pauseFirst works the same for pollWhileIdle', () => {
     ts.run(({ expectObservable }) => {
-      const { writes, queue, req } = rig(ts, { POLL: 10 });
+      const { writes, queue, req } = labelQueue(ts, { POLL: 10 });
       const polls = pollWhileIdle(queue, () => queue.send(req('POLL')), {
         intervalMs: 100,
         pauseFirst: true,
@@ -79,7 +51,7 @@ describe('startPollsWhileIdle', () => {
 
   it('abandons the poll in flight on unsubscribe, freeing the queue', () => {
     ts.run(({ expectObservable }) => {
-      const { queue, startPoll } = rig(ts, { POLL: 10 });
+      const { queue, startPoll } = labelQueue(ts, { POLL: 10 });
       const polls = startPollsWhileIdle(queue, startPoll, { intervalMs: 100, scheduler: ts });
       expectObservable(polls, '^ 4ms !').toBe('');
       expectObservable(queue.busy$).toBe('t 4ms f', { t: true, f: false });
@@ -101,7 +73,7 @@ describe('startPollsWhileIdle', () => {
         }
         return () => abandoned++;
       };
-      const { queue } = rig(ts, {});
+      const { queue } = labelQueue(ts, {});
       const polls = startPollsWhileIdle(queue, startPoll, {
         intervalMs: 10,
         scheduler: ts,
@@ -116,7 +88,7 @@ describe('startPollsWhileIdle', () => {
 
   it('completes when the queue is disposed', () => {
     ts.run(({ expectObservable }) => {
-      const { queue, writes, startPoll } = rig(ts, { POLL: 10 });
+      const { queue, writes, startPoll } = labelQueue(ts, { POLL: 10 });
       const polls = startPollsWhileIdle(queue, startPoll, { intervalMs: 100, scheduler: ts });
       ts.schedule(() => queue.dispose(), 50);
       expectObservable(polls).toBe('10ms p 99ms |', { p: 'poll' });
@@ -149,7 +121,7 @@ describe('startPollsWhileIdle', () => {
       t.run(() => {
         const latency: Record<string, number> = { POLL: s.poll };
         s.users.forEach((u, i) => (latency[`U${i}`] = u.latency));
-        const { queue, writes, req, startPoll } = rig(t, latency);
+        const { queue, writes, req, startPoll } = labelQueue(t, latency);
         const options = { intervalMs: s.intervalMs, pauseFirst: s.pauseFirst, scheduler: t };
         const polls = direct
           ? startPollsWhileIdle(queue, startPoll, options)

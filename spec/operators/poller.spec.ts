@@ -1,39 +1,10 @@
 import { expect } from 'chai';
-import { BehaviorSubject, Subject, defer, of, throwError } from 'rxjs';
+import { BehaviorSubject, of, throwError } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { OptionRangeError } from '../../lib/core/errors.js';
-import { createRequestQueue, type Request } from '../../lib/operators/exchange.js';
 import { pollWhileIdle } from '../../lib/operators/poller.js';
+import { labelQueue } from '../helpers/label-queue.js';
 import { createTestScheduler } from '../helpers/marbles.js';
-
-/**
- * A fake device behind a real request queue: each written command (its label,
- * as ASCII) is answered with the same label after a per-command latency.
- */
-function rig(ts: TestScheduler, latency: Readonly<Record<string, number>>) {
-  const frames$ = new Subject<string>();
-  const writes: [number, string][] = [];
-  const queue = createRequestQueue(
-    {
-      frames$,
-      write: (b: Uint8Array) =>
-        defer(() => {
-          const label = String.fromCharCode(...b);
-          writes.push([ts.now(), label]);
-          const delay = latency[label];
-          if (delay !== undefined) ts.schedule(() => frames$.next(label), delay);
-          return of(undefined);
-        }),
-    },
-    { timeoutMs: 200, attempts: 1, scheduler: ts },
-  );
-  const req = (label: string): Request<string, string> => ({
-    label,
-    bytes: Uint8Array.from(label, (c) => c.charCodeAt(0)),
-    match: (f) => (f === label ? { kind: 'accept', value: label.toLowerCase() } : { kind: 'ignore' }),
-  });
-  return { queue, writes, req };
-}
 
 describe('pollWhileIdle', () => {
   let ts: TestScheduler;
@@ -43,7 +14,7 @@ describe('pollWhileIdle', () => {
 
   it('starts at once, then waits intervalMs after each poll finished before the next', () => {
     ts.run(({ expectObservable }) => {
-      const { queue, writes, req } = rig(ts, { POLL: 10 });
+      const { queue, writes, req } = labelQueue(ts, { POLL: 10 });
       const polls = pollWhileIdle(queue, () => queue.send(req('POLL')), { intervalMs: 100, scheduler: ts });
       expectObservable(polls, '^ 399ms !').toBe('10ms p 109ms p 109ms p 109ms p', { p: 'poll' });
       ts.flush();
@@ -53,7 +24,7 @@ describe('pollWhileIdle', () => {
 
   it('lets user commands sent during the pause go first; the due poll waits until the queue is idle', () => {
     ts.run(({ expectObservable }) => {
-      const { queue, writes, req } = rig(ts, { POLL: 10, SLOW: 100, USER: 10 });
+      const { queue, writes, req } = labelQueue(ts, { POLL: 10, SLOW: 100, USER: 10 });
       const polls = pollWhileIdle(queue, () => queue.send(req('POLL')), { intervalMs: 100, scheduler: ts });
       expectObservable(polls, '^ 299ms !').toBe('10ms p 159ms p 109ms p', { p: 'poll' });
       // SLOW is sent at 50, during the pause, and is still in flight at 110 when the
@@ -74,7 +45,7 @@ describe('pollWhileIdle', () => {
 
   it('never queues a second poll behind a user command that is waiting', () => {
     ts.run(() => {
-      const { queue, req } = rig(ts, { POLL: 10, SLOW: 100 });
+      const { queue, req } = labelQueue(ts, { POLL: 10, SLOW: 100 });
       const pending: number[] = [];
       const sub = pollWhileIdle(queue, () => queue.send(req('POLL')), {
         intervalMs: 20,
@@ -93,7 +64,7 @@ describe('pollWhileIdle', () => {
 
   it('does not stack polls while a user command keeps the queue busy past several intervals', () => {
     ts.run(() => {
-      const { queue, writes, req } = rig(ts, { POLL: 10, SLOW: 45 });
+      const { queue, writes, req } = labelQueue(ts, { POLL: 10, SLOW: 45 });
       const sub = pollWhileIdle(queue, () => queue.send(req('POLL')), {
         intervalMs: 5,
         scheduler: ts,
@@ -112,7 +83,7 @@ describe('pollWhileIdle', () => {
 
   it('reports a failed poll to onError and keeps the cadence', () => {
     ts.run(({ expectObservable }) => {
-      const { queue, writes, req } = rig(ts, { POLL: 10 });
+      const { queue, writes, req } = labelQueue(ts, { POLL: 10 });
       const errors: unknown[] = [];
       let n = 0;
       // The second poll goes unanswered (LOST) and times out after 50 ms.
@@ -148,7 +119,7 @@ describe('pollWhileIdle', () => {
 
   it('abandons the poll in flight on unsubscribe, freeing the queue', () => {
     ts.run(({ expectObservable }) => {
-      const { queue, req } = rig(ts, { POLL: 10 });
+      const { queue, req } = labelQueue(ts, { POLL: 10 });
       const polls = pollWhileIdle(queue, () => queue.send(req('POLL')), { intervalMs: 100, scheduler: ts });
       expectObservable(polls, '^ 4ms !').toBe('');
       expectObservable(queue.busy$).toBe('t 4ms f', { t: true, f: false });
@@ -157,7 +128,7 @@ describe('pollWhileIdle', () => {
 
   it('completes when the queue is disposed', () => {
     ts.run(({ expectObservable }) => {
-      const { queue, writes, req } = rig(ts, { POLL: 10 });
+      const { queue, writes, req } = labelQueue(ts, { POLL: 10 });
       const polls = pollWhileIdle(queue, () => queue.send(req('POLL')), {
         intervalMs: 100,
         scheduler: ts,
