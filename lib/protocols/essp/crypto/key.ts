@@ -35,15 +35,25 @@ export const cryptoRandom: RandomSource = (out) => {
     }
     return;
   }
+  fillRandom(out, 0, n);
+};
+
+/**
+ * {@link cryptoRandom} into `out[start..end)`, at most 4096 bytes, without
+ * making a view of `out`: the packet layer draws a few packing bytes per
+ * packet into its scratch array, and a view costs more than the draw.
+ */
+export function fillRandom(out: Uint8Array, start: number, end: number): void {
+  const n = end - start;
   if (poolAt + n > POOL_SIZE) {
     globalThis.crypto.getRandomValues(pool);
     poolAt = 0;
   }
-  for (let i = 0; i < n; i++) {
+  for (let i = start; i < end; i++) {
     out[i] = pool[poolAt]!;
     pool[poolAt++] = 0;
   }
-};
+}
 
 /** The factory default fixed key, in the hex form ITL's tools and most hosts accept. */
 export const DEFAULT_FIXED_KEY = '0123456701234567';

@@ -10,7 +10,7 @@ import { DecryptionError, InvalidArgumentError } from '../../../core/errors.js';
 import { readU16le, readU32le } from '../../../core/bytes.js';
 import { crc16 } from '../crc.js';
 import { AES_BLOCK_SIZE, cipherOf } from './aes.js';
-import { cryptoRandom, type RandomSource, type SecretKey } from './key.js';
+import { cryptoRandom, fillRandom, type RandomSource, type SecretKey } from './key.js';
 
 /** First DATA byte of an encrypted frame, sent in clear. */
 export const STEX = 0x7e;
@@ -70,7 +70,12 @@ export function encryptPacket(
     plain[4] = count >>> 24;
     plain.set(data, 5);
     const packed = 5 + data.length;
-    if (packing > 0) random(plain.subarray(packed, packed + packing));
+    if (packing > 0) {
+      // The platform source draws straight into the scratch array; another
+      // source (tests, a hardware generator) gets the usual array to fill.
+      if (random === cryptoRandom) fillRandom(plain, packed, packed + packing);
+      else random(plain.subarray(packed, packed + packing));
+    }
     const crc = crc16(plain, 0, size - 2);
     plain[size - 2] = crc & 0xff;
     plain[size - 1] = crc >>> 8;

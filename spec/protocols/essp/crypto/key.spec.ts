@@ -8,6 +8,7 @@ import {
   aesKey,
   cryptoRandom,
   encryptionKey,
+  fillRandom,
   parseFixedKey,
 } from '../../../../lib/protocols/essp/crypto/key.js';
 
@@ -113,5 +114,17 @@ describe('eSSP crypto: keys', () => {
     // 24 000 bytes over 256 values: about 94 each; a stuck or zeroed source would be far off.
     expect(Math.min(...counts)).to.be.greaterThan(40);
     expect(Math.max(...counts)).to.be.lessThan(170);
+  });
+
+  it('fills only the range asked for from the same pool, fresh on every draw', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const out = new Uint8Array(24).fill(0xaa);
+      fillRandom(out, 5, 13);
+      expect(Array.from(out.subarray(0, 5))).to.deep.equal([0xaa, 0xaa, 0xaa, 0xaa, 0xaa]);
+      expect(out.subarray(13).every((b) => b === 0xaa)).to.equal(true);
+      seen.add(Array.from(out.subarray(5, 13)).join(','));
+    }
+    expect(seen.size).to.equal(1000);
   });
 });
