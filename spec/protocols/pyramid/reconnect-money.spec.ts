@@ -118,6 +118,21 @@ const lost = (c: Cable): number[] => c.events.flatMap((e) => (e.type === 'events
 const rawNames = (c: Cable): string[] => c.events.flatMap((e) => (e.type === 'raw' ? [e.name] : []));
 const lastStatus = (c: Cable): string => c.states[c.states.length - 2]!.status; // before 'disposed'
 
+/**
+ * The first reply carrying Stacked (S0 bit 4) never reaches the host: the
+ * cable comes out as it is sent. Returns how many replies were swallowed.
+ */
+function pullOnFirstStacked(r: Cable): () => number {
+  let dropped = 0;
+  r.sim.override((ctx) => {
+    if (dropped > 0 || (ctx.reply[3]! & 0x10) === 0) return undefined;
+    dropped += 1;
+    r.at(r.ts.now(), () => r.pull());
+    return 'silent';
+  });
+  return () => dropped;
+}
+
 describe('Pyramid device: no credit lost or doubled across a lost line (simulator)', () => {
   it('a note stacked while the cable is out is credited exactly once after the reconnect', () => {
     const c = runCable(6000, {}, (r) => {
@@ -137,19 +152,13 @@ describe('Pyramid device: no credit lost or doubled across a lost line (simulato
   });
 
   it('the Stacked reply lost on the line as the cable comes out: replayed after the reconnect, credited once', () => {
-    let dropped = 0;
+    let dropped = (): number => 0;
     const c = runCable(6000, {}, (r) => {
-      r.sim.override((ctx) => {
-        // The first reply carrying Stacked (S0 bit 4) never reaches the host: the cable comes out.
-        if (dropped > 0 || (ctx.reply[3]! & 0x10) === 0) return undefined;
-        dropped += 1;
-        r.at(r.ts.now(), () => r.pull());
-        return 'silent';
-      });
+      dropped = pullOnFirstStacked(r);
       r.at(1000, () => r.sim.insertBill(5));
       r.at(3500, () => r.plug());
     });
-    expect(dropped).to.equal(1);
+    expect(dropped()).to.equal(1);
     expect(c.sim.stats).to.include({ accepted: 1 });
     expect(c.sim.stats.replays).to.be.greaterThan(0); // the host repeated its ack and got the reply again
     expect(amounts(c)).to.deep.equal([2000]);
@@ -227,19 +236,14 @@ describe('Pyramid device: no credit lost or doubled across a lost line (simulato
     }
 
     it('after it sent the Stacked reply the host never got: events-lost 1, never silence', () => {
-      let dropped = 0;
+      let dropped = (): number => 0;
       const c = runCable(7000, {}, (r) => {
-        r.sim.override((ctx) => {
-          if (dropped > 0 || (ctx.reply[3]! & 0x10) === 0) return undefined;
-          dropped += 1;
-          r.at(r.ts.now(), () => r.pull());
-          return 'silent';
-        });
+        dropped = pullOnFirstStacked(r);
         r.at(1000, () => r.sim.insertBill(5));
         r.at(3000, () => r.sim.powerCycle()); // the unit forgets the Stacked event
         r.at(3500, () => r.plug());
       });
-      expect(dropped).to.equal(1);
+      expect(dropped()).to.equal(1);
       expect(c.sim.stats).to.include({ accepted: 1, resets: 1 });
       expect(amounts(c)).to.deep.equal([]);
       expect(lost(c)).to.deep.equal([1]);
