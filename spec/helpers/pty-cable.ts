@@ -12,8 +12,9 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Subject, type Subscription, defer, lastValueFrom } from 'rxjs';
-import type { Transport } from '../../lib/transport/transport.js';
+import { type Observable, Subject, type Subscription, defer, firstValueFrom, lastValueFrom } from 'rxjs';
+import { openSerialTransport } from '../../lib/transport/serialport.js';
+import type { LineSettings, Transport } from '../../lib/transport/transport.js';
 
 export const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -30,22 +31,30 @@ export interface PtyCable {
   readonly hostPath: string;
   /** The path the simulated unit's side opens. Stable across pull and plug. */
   readonly unitPath: string;
-  /** Starts socat; resolves once both links exist. */
+  /** What the simulated unit is bound to for the whole test: the unit's side of the cable (see {@link UnitSide}). */
+  readonly unit: Transport;
+  /** Opens the host's end by path, as a driver's opener does on every (re)connect. */
+  readonly openHost: Observable<Transport>;
+  /** Starts socat, waits for both links and plugs the unit's side into its end. */
   plug(): Promise<void>;
-  /** Stops socat (if running); resolves once it has exited, so both links are gone. */
+  /** Stops socat (if running), waits until it has exited (both links gone) and unplugs the unit's side. */
   pull(): Promise<void>;
   /** Pulls the cable and removes the temporary directory. */
   dispose(): Promise<void>;
 }
 
-/** A cable whose links live in a fresh temporary directory named after `prefix`; not plugged yet. */
-export function createPtyCable(prefix: string): PtyCable {
+/**
+ * A cable whose links live in a fresh temporary directory named after
+ * `prefix`, both ends opened with `settings`; not plugged yet.
+ */
+export function createPtyCable(prefix: string, settings: LineSettings): PtyCable {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const hostPath = join(dir, 'dev');
   const unitPath = join(dir, 'sim');
+  const side = createUnitSide('unit side');
   let child: ChildProcess | undefined;
 
-  const pull = (): Promise<void> => {
+  const stopSocat = (): Promise<void> => {
     const running = child;
     child = undefined;
     if (running === undefined || running.exitCode !== null || running.signalCode !== null) {
@@ -56,10 +65,16 @@ export function createPtyCable(prefix: string): PtyCable {
       running.kill('SIGTERM');
     });
   };
+  const pull = async (): Promise<void> => {
+    await stopSocat();
+    await side.unplug();
+  };
 
   return {
     hostPath,
     unitPath,
+    unit: side.transport,
+    openHost: defer(() => openSerialTransport(hostPath, settings)),
     async plug() {
       await pull(); // never two socats racing for the same links
       const started = spawn('socat', [`pty,raw,echo=0,link=${hostPath}`, `pty,raw,echo=0,link=${unitPath}`], {
@@ -71,6 +86,7 @@ export function createPtyCable(prefix: string): PtyCable {
         if (waited > 5000 || started.exitCode !== null) throw new Error('socat did not create the pty links');
         await pause(20);
       }
+      side.plug(await firstValueFrom(openSerialTransport(unitPath, settings)));
     },
     pull,
     async dispose() {
@@ -80,7 +96,7 @@ export function createPtyCable(prefix: string): PtyCable {
   };
 }
 
-export interface UnitSide {
+interface UnitSide {
   /** What the simulator is bound to, once, for the whole test. */
   readonly transport: Transport;
   /** Connects the unit's side to a freshly opened port at the cable's unit end. */
@@ -96,7 +112,7 @@ export interface UnitSide {
  * nothing is plugged, what the unit writes is lost, and a write racing the pull
  * fails silently: a unit talking into a dead line does not crash.
  */
-export function createUnitSide(description: string): UnitSide {
+function createUnitSide(description: string): UnitSide {
   const data$ = new Subject<Uint8Array>();
   let port: Transport | undefined;
   let sub: Subscription | undefined;

@@ -8,7 +8,7 @@
  * powered unit does.
  */
 import { expect } from 'chai';
-import { defer, filter, firstValueFrom, timeout } from 'rxjs';
+import { filter, firstValueFrom, timeout } from 'rxjs';
 import { type CreditEvent, type DeviceState, isCredit } from '../../lib/core/events.js';
 import { CCTALK_LINE_SETTINGS, type CcTalkBus, createCcTalkBus } from '../../lib/protocols/cctalk/bus.js';
 import {
@@ -16,20 +16,11 @@ import {
   createCcTalkCoinAcceptor,
 } from '../../lib/protocols/cctalk/coin-acceptor.js';
 import { type CcTalkSimulator, createCcTalkSimulator } from '../../lib/protocols/cctalk/simulator/index.js';
-import { openSerialTransport } from '../../lib/transport/serialport.js';
-import {
-  type PtyCable,
-  type UnitSide,
-  createPtyCable,
-  createUnitSide,
-  pause,
-  socatAvailable,
-} from '../helpers/pty-cable.js';
+import { type PtyCable, createPtyCable, pause, socatAvailable } from '../helpers/pty-cable.js';
 
 describe('ccTalk: cable pulled and plugged back over a real pty (socat, serialport)', function () {
   this.timeout(20_000);
   let cable: PtyCable;
-  let side: UnitSide | undefined;
   let sim: CcTalkSimulator | undefined;
   let bus: CcTalkBus | undefined;
   let acceptor: CcTalkCoinAcceptor | undefined;
@@ -38,26 +29,20 @@ describe('ccTalk: cable pulled and plugged back over a real pty (socat, serialpo
     if (!socatAvailable()) this.skip();
   });
   beforeEach(() => {
-    cable = createPtyCable('cashwire-cctalk-cable-');
+    cable = createPtyCable('cashwire-cctalk-cable-', CCTALK_LINE_SETTINGS);
   });
   afterEach(async () => {
     acceptor?.dispose();
     bus?.dispose();
     sim?.dispose();
-    await side?.unplug();
     await cable.dispose();
   });
 
   it('reopens the port, re-syncs the acceptor and credits the coin taken during the outage exactly once', async () => {
     await cable.plug();
-    side = createUnitSide('unit side');
-    side.plug(await firstValueFrom(openSerialTransport(cable.unitPath, CCTALK_LINE_SETTINGS)));
     // A generous poll watchdog: the coin dropped during the outage is taken even on a slow machine.
-    sim = createCcTalkSimulator(side.transport, { echo: true, coin: { pollWatchdogMs: 10_000 } });
-    bus = createCcTalkBus(
-      defer(() => openSerialTransport(cable.hostPath, CCTALK_LINE_SETTINGS)),
-      { reconnect: { initialDelayMs: 100, maxDelayMs: 400 } },
-    );
+    sim = createCcTalkSimulator(cable.unit, { echo: true, coin: { pollWatchdogMs: 10_000 } });
+    bus = createCcTalkBus(cable.openHost, { reconnect: { initialDelayMs: 100, maxDelayMs: 400 } });
     const lines: string[] = [];
     bus.line$.subscribe((s) => lines.push(s.status));
     acceptor = createCcTalkCoinAcceptor(bus);
@@ -83,7 +68,6 @@ describe('ccTalk: cable pulled and plugged back over a real pty (socat, serialpo
 
     // Cable out: the host's port dies, the units' side goes quiet.
     await cable.pull();
-    await side.unplug();
     await state('recovering');
     expect(sim.insertCoin(8)).to.equal(true); // 2 euro, taken by the powered acceptor meanwhile
     await pause(400);
@@ -92,7 +76,6 @@ describe('ccTalk: cable pulled and plugged back over a real pty (socat, serialpo
 
     // Cable back in, same links.
     await cable.plug();
-    side.plug(await firstValueFrom(openSerialTransport(cable.unitPath, CCTALK_LINE_SETTINGS)));
     await state('enabled');
     for (let waited = 0; credits.length < 2 && waited < 4000; waited += 50) await pause(50);
     await pause(500); // more polls: the same ring entry must not credit again

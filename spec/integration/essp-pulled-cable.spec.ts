@@ -7,54 +7,39 @@
  * inserted meanwhile) across the outage, as a powered unit does.
  */
 import { expect } from 'chai';
-import { defer, filter, firstValueFrom, timeout } from 'rxjs';
+import { filter, firstValueFrom, timeout } from 'rxjs';
 import { type CreditEvent, isCredit } from '../../lib/core/events.js';
 import { ESSP_LINE } from '../../lib/protocols/essp/context.js';
 import { createEsspDevice } from '../../lib/protocols/essp/device/device.js';
 import type { EsspDevice } from '../../lib/protocols/essp/device/types.js';
 import { type EsspSimulator, createEsspSimulator } from '../../lib/protocols/essp/simulator/index.js';
-import { openSerialTransport } from '../../lib/transport/serialport.js';
-import {
-  type PtyCable,
-  type UnitSide,
-  createPtyCable,
-  createUnitSide,
-  pause,
-  socatAvailable,
-} from '../helpers/pty-cable.js';
+import { type PtyCable, createPtyCable, pause, socatAvailable } from '../helpers/pty-cable.js';
 
 describe('eSSP: cable pulled and plugged back over a real pty (socat, serialport)', function () {
   this.timeout(20_000);
   let cable: PtyCable;
   let sim: EsspSimulator | undefined;
   let device: EsspDevice | undefined;
-  let side: UnitSide | undefined;
 
   before(function () {
     if (!socatAvailable()) this.skip(); // the pty pair needs socat; nothing else is skipped
   });
   beforeEach(() => {
-    cable = createPtyCable('cashwire-cable-');
+    cable = createPtyCable('cashwire-cable-', ESSP_LINE);
   });
   afterEach(async () => {
     device?.dispose();
     sim?.dispose();
-    await side?.unplug();
     await cable.dispose();
   });
 
   it('reconnects (sync, key, setup) and credits the note inserted during the outage exactly once', async () => {
     await cable.plug();
-    side = createUnitSide('unit side');
-    side.plug(await firstValueFrom(openSerialTransport(cable.unitPath, ESSP_LINE)));
-    sim = createEsspSimulator(side.transport, {
+    sim = createEsspSimulator(cable.unit, {
       profile: 'NV9USB',
       timing: { readMs: 100, creditMs: 50, stackMs: 100 },
     });
-    device = createEsspDevice(
-      defer(() => openSerialTransport(cable.hostPath, ESSP_LINE)),
-      { reconnect: { initialDelayMs: 200 } },
-    );
+    device = createEsspDevice(cable.openHost, { reconnect: { initialDelayMs: 200 } });
     const credits: CreditEvent[] = [];
     const statuses: string[] = [];
     const sent: string[] = [];
@@ -77,7 +62,6 @@ describe('eSSP: cable pulled and plugged back over a real pty (socat, serialport
 
     // Cable out: the host's port dies, the unit's side goes quiet.
     await cable.pull();
-    await side.unplug();
     await firstValueFrom(
       device.state$.pipe(
         filter((s) => s.status === 'recovering'),
@@ -92,7 +76,6 @@ describe('eSSP: cable pulled and plugged back over a real pty (socat, serialport
 
     // Cable back in, same links.
     await cable.plug();
-    side.plug(await firstValueFrom(openSerialTransport(cable.unitPath, ESSP_LINE)));
     await enabled();
     for (let waited = 0; credits.length < 2 && waited < 4000; waited += 50) await pause(50);
     await pause(500); // more polls: a repeated event must not credit again

@@ -8,54 +8,39 @@
  * stacks a note inserted meanwhile, whose credit must arrive exactly once.
  */
 import { expect } from 'chai';
-import { defer, filter, firstValueFrom, timeout } from 'rxjs';
+import { filter, firstValueFrom, timeout } from 'rxjs';
 import { type CreditEvent, type DeviceEvent, isCredit } from '../../lib/core/events.js';
 import { createPyramidDevice } from '../../lib/protocols/pyramid/device.js';
 import type { PyramidDevice } from '../../lib/protocols/pyramid/device-types.js';
 import { PYRAMID_LINE } from '../../lib/protocols/pyramid/framing.js';
 import { createPyramidSimulator } from '../../lib/protocols/pyramid/simulator/simulator.js';
 import type { PyramidSimulator } from '../../lib/protocols/pyramid/simulator/types.js';
-import { openSerialTransport } from '../../lib/transport/serialport.js';
-import {
-  type PtyCable,
-  type UnitSide,
-  createPtyCable,
-  createUnitSide,
-  pause,
-  socatAvailable,
-} from '../helpers/pty-cable.js';
+import { type PtyCable, createPtyCable, pause, socatAvailable } from '../helpers/pty-cable.js';
 
 describe('Pyramid: cable pulled and plugged back over a real pty (socat, serialport)', function () {
   this.timeout(15_000);
   let cable: PtyCable;
   let sim: PyramidSimulator | undefined;
   let device: PyramidDevice | undefined;
-  let side: UnitSide | undefined;
 
   before(function () {
     if (!socatAvailable()) this.skip(); // the pty pair needs socat; nothing else is skipped
   });
   beforeEach(() => {
-    cable = createPtyCable('cashwire-pyramid-cable-');
+    cable = createPtyCable('cashwire-pyramid-cable-', PYRAMID_LINE);
   });
   afterEach(async () => {
     device?.dispose();
     sim?.dispose();
-    await side?.unplug();
     await cable.dispose();
   });
 
   it('reopens the port, says so, and credits the note stacked during the outage exactly once', async () => {
     await cable.plug();
-    side = createUnitSide('acceptor side');
-    side.plug(await firstValueFrom(openSerialTransport(cable.unitPath, PYRAMID_LINE)));
-    sim = createPyramidSimulator(side.transport, {
+    sim = createPyramidSimulator(cable.unit, {
       timing: { powerUpMs: 100, readMs: 150, stackMs: 150, busyMs: 50 },
     });
-    device = createPyramidDevice(
-      defer(() => openSerialTransport(cable.hostPath, PYRAMID_LINE)),
-      { reconnect: { initialDelayMs: 100, maxDelayMs: 400 } },
-    );
+    device = createPyramidDevice(cable.openHost, { reconnect: { initialDelayMs: 100, maxDelayMs: 400 } });
     const credits: CreditEvent[] = [];
     const events: DeviceEvent[] = [];
     device.events$.subscribe((e) => events.push(e));
@@ -75,7 +60,6 @@ describe('Pyramid: cable pulled and plugged back over a real pty (socat, serialp
 
     // Cable out: the host's port dies and its path vanishes; the acceptor hears nothing.
     await cable.pull();
-    await side.unplug();
     await firstValueFrom(
       device.state$.pipe(
         filter((s) => s.status === 'recovering'),
@@ -90,7 +74,6 @@ describe('Pyramid: cable pulled and plugged back over a real pty (socat, serialp
 
     // Cable back in, same links.
     await cable.plug();
-    side.plug(await firstValueFrom(openSerialTransport(cable.unitPath, PYRAMID_LINE)));
     for (let waited = 0; credits.length < 2 && waited < 4000; waited += 50) await pause(50);
     await pause(400); // more polls: the Stacked reply must not be credited again
 
