@@ -61,8 +61,7 @@ export function createDeviceLink(options: DeviceLinkOptions): DeviceLink {
   const { address, intercepts: hooks } = options;
   let lastSeq: 0 | 1 | undefined;
   /** The last reply, as a frame (for the outbound hook) and as wire bytes, for a repeated flag. */
-  let cachedFrame: EsspFrame | undefined;
-  let cachedWire: Uint8Array | undefined;
+  let cached: { readonly frame: EsspFrame; readonly wire: Uint8Array } | undefined;
 
   // Indexed loops over the live array: a hook may remove itself while it runs.
   const inbound = (input: EsspFrame): EsspFrame | undefined => {
@@ -108,24 +107,22 @@ export function createDeviceLink(options: DeviceLinkOptions): DeviceLink {
   return {
     receive(input) {
       if (input.address !== address) return undefined;
-      const frame = hooks.length === 0 ? input : inbound(input);
+      const frame = inbound(input);
       if (frame === undefined) return undefined;
       const isSync = frame.data.length === 1 && frame.data[0] === SYNC;
-      if (!isSync && cachedFrame !== undefined && cachedWire !== undefined && frame.seq === lastSeq) {
+      if (!isSync && cached !== undefined && frame.seq === lastSeq) {
         options.log(`repeated sequence flag ${frame.seq}: cached reply re-sent, command not executed`);
-        return outbound(cachedWire, cachedFrame);
+        return outbound(cached.wire, cached.frame);
       }
       const reply: EsspFrame = { address, seq: frame.seq, data: run(frame) };
       const wire = encodeFrame(reply);
       lastSeq = frame.seq;
-      cachedFrame = reply;
-      cachedWire = wire;
-      return hooks.length === 0 ? wire : outbound(wire, reply);
+      cached = { frame: reply, wire };
+      return outbound(wire, reply);
     },
     reset() {
       lastSeq = undefined;
-      cachedFrame = undefined;
-      cachedWire = undefined;
+      cached = undefined;
     },
   };
 }
