@@ -37,7 +37,11 @@ export abstract class EncryptionSession {
 
   abstract readonly role: 'host' | 'device';
 
-  /** The counter: the count the next command will carry / is expected to carry. */
+  /**
+   * The counter: the count the next command will carry / is expected to
+   * carry. Packets are encrypted and checked with this value, so a subclass
+   * that models a counter out of step only overrides this getter.
+   */
   get count(): number {
     return this.#count;
   }
@@ -60,11 +64,11 @@ export abstract class EncryptionSession {
   }
 
   toString(): string {
-    return `EncryptionSession(${this.role}, count=${this.#count}${this.#disposed ? ', disposed' : ''})`;
+    return `EncryptionSession(${this.role}, count=${this.count}${this.#disposed ? ', disposed' : ''})`;
   }
 
   toJSON(): { role: 'host' | 'device'; count: number; disposed: boolean } {
-    return { role: this.role, count: this.#count, disposed: this.#disposed };
+    return { role: this.role, count: this.count, disposed: this.#disposed };
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
@@ -81,12 +85,12 @@ export abstract class EncryptionSession {
 
   protected encrypt(data: Uint8Array): Uint8Array {
     this.live();
-    return encryptPacket(data, this.#count, this.#key, this.#random);
+    return encryptPacket(data, this.count, this.#key, this.#random);
   }
 
   protected decrypt(outerData: Uint8Array): DecryptResult {
     this.live();
-    return decryptPacket(outerData, this.#key, this.#count);
+    return decryptPacket(outerData, this.#key, this.count);
   }
 
   protected advance(): void {

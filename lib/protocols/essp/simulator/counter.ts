@@ -8,8 +8,7 @@
  * offset on top of its counter, cleared by the next key negotiation (which
  * resets both sides to 0) and gone with the key at a power cycle.
  */
-import { type RandomSource, type SecretKey, cryptoRandom } from '../crypto/key.js';
-import { type DecryptResult, decryptPacket, encryptPacket } from '../crypto/packet.js';
+import type { SecretKey } from '../crypto/key.js';
 import { DeviceEncryptionSession, type EncryptionSessionOptions } from '../crypto/session.js';
 
 /** What a fault sees of the unit's counter before an encrypted command is checked. */
@@ -21,17 +20,13 @@ export interface DeviceCounter {
 }
 
 export class SimDeviceSession extends DeviceEncryptionSession implements DeviceCounter {
-  // The base class keeps its key and random source private; the shifted count needs both.
-  readonly #key: SecretKey;
-  readonly #packing: RandomSource;
   #offset = 0;
 
   constructor(key: SecretKey, options: EncryptionSessionOptions = {}) {
     super(key, options);
-    this.#key = key;
-    this.#packing = options.random ?? cryptoRandom;
   }
 
+  /** The base session encrypts and checks every packet with this count. */
   override get count(): number {
     return (super.count + this.#offset) >>> 0;
   }
@@ -39,18 +34,6 @@ export class SimDeviceSession extends DeviceEncryptionSession implements DeviceC
   shift(delta: number): void {
     this.live();
     this.#offset = (this.#offset + delta) | 0;
-  }
-
-  override unwrapCommand(outerData: Uint8Array): DecryptResult {
-    this.live();
-    const result = decryptPacket(outerData, this.#key, this.count);
-    if (result.ok) this.advance();
-    return result;
-  }
-
-  override wrapReply(data: Uint8Array): Uint8Array {
-    this.live();
-    return encryptPacket(data, this.count, this.#key, this.#packing);
   }
 
   protected override onReset(): void {
