@@ -80,7 +80,7 @@ export function dispatch(
   ) {
     return fail(STATUS.KEY_NOT_SET);
   }
-  const override = overrides.size === 0 ? undefined : overrides.get(code);
+  const override = overrides.get(code);
   if (override !== undefined) {
     let ran: Uint8Array | undefined;
     const defaultReply = (): Uint8Array => (ran ??= normal(ctx, code, args));
