@@ -32,8 +32,8 @@ import {
   take,
   throwError,
 } from 'rxjs';
-import { DisposedError, InvalidArgumentError, OptionRangeError, TransportError } from '../../core/errors.js';
-import { backoffDelay } from '../../operators/backoff.js';
+import { DisposedError, InvalidArgumentError, TransportError } from '../../core/errors.js';
+import { type ResolvedBackoff, backoffDelay, resolveBackoff } from '../../operators/backoff.js';
 import type { Transport } from '../../transport/transport.js';
 
 /** What a bus runs on: a Transport (used once) or an opener (reopened after a loss). */
@@ -51,10 +51,7 @@ export const CCTALK_RECONNECT_LIMITS = {
   maxDelayMs: { min: 10, max: 600_000, default: 10_000 },
 } as const;
 
-export interface ResolvedReconnect {
-  readonly initialDelayMs: number;
-  readonly maxDelayMs: number;
-}
+export type ResolvedReconnect = ResolvedBackoff;
 
 /** The life of the line under a bus. */
 export type CcTalkLineState =
@@ -113,18 +110,6 @@ export interface CcTalkLine<S> {
   dispose(): void;
 }
 
-function inRange(
-  name: string,
-  value: number | undefined,
-  limits: { min: number; max: number; default: number },
-) {
-  if (value === undefined) return limits.default;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < limits.min || value > limits.max) {
-    throw new OptionRangeError(name, value, limits.min, limits.max, 'ms');
-  }
-  return value;
-}
-
 /** Check the `reconnect` option. A Transport cannot be reopened, so the option needs an opener. */
 export function resolveReconnect(
   target: CcTalkBusTarget,
@@ -137,16 +122,7 @@ export function resolveReconnect(
       { option: 'reconnect' },
     );
   }
-  const L = CCTALK_RECONNECT_LIMITS;
-  const initialDelayMs = inRange('reconnect.initialDelayMs', options?.initialDelayMs, L.initialDelayMs);
-  const maxDelayMs = inRange('reconnect.maxDelayMs', options?.maxDelayMs, L.maxDelayMs);
-  if (options?.maxDelayMs !== undefined && maxDelayMs < initialDelayMs) {
-    throw new InvalidArgumentError(
-      `Option 'reconnect.maxDelayMs' (${maxDelayMs} ms) must not be below 'reconnect.initialDelayMs' (${initialDelayMs} ms).`,
-      { option: 'reconnect.maxDelayMs', value: maxDelayMs, initialDelayMs },
-    );
-  }
-  return { initialDelayMs, maxDelayMs: Math.max(maxDelayMs, initialDelayMs) };
+  return resolveBackoff(options, CCTALK_RECONNECT_LIMITS);
 }
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));

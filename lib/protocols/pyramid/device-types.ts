@@ -7,6 +7,7 @@ import type { Diagnostic } from '../../core/diagnostics.js';
 import { CashwireError, InvalidArgumentError, OptionRangeError } from '../../core/errors.js';
 import type { DeviceEvent, DeviceState } from '../../core/events.js';
 import type { Money } from '../../core/money.js';
+import { resolveBackoff } from '../../operators/backoff.js';
 import type { LinkStats } from '../../operators/stats.js';
 import type { FrameTrace } from '../../operators/trace.js';
 import type { Transport } from '../../transport/transport.js';
@@ -112,33 +113,6 @@ function ranged(name: keyof typeof PYRAMID_DEVICE_LIMITS, value: number | undefi
   return inRange(name, value, PYRAMID_DEVICE_LIMITS[name]);
 }
 
-/**
- * Back-off limits. A maximum below the initial delay is an error when both
- * are given; when only one is given the default of the other gives way.
- */
-function resolveReconnect(o: PyramidReconnectOptions | undefined): ResolvedOptions['reconnect'] {
-  const L = PYRAMID_RECONNECT_LIMITS;
-  if (o === undefined) return { initialDelayMs: L.initialDelayMs.default, maxDelayMs: L.maxDelayMs.default };
-  if (typeof o !== 'object' || o === null) {
-    throw new InvalidArgumentError(
-      `Option 'reconnect' must be an object { initialDelayMs?, maxDelayMs? }, got ${String(o)}.`,
-      { reconnect: o },
-    );
-  }
-  const initialDelayMs = inRange('reconnect.initialDelayMs', o.initialDelayMs, L.initialDelayMs);
-  const maxDelayMs = inRange('reconnect.maxDelayMs', o.maxDelayMs, L.maxDelayMs);
-  if (maxDelayMs >= initialDelayMs) return { initialDelayMs, maxDelayMs };
-  if (o.initialDelayMs !== undefined && o.maxDelayMs !== undefined) {
-    throw new InvalidArgumentError(
-      `Option 'reconnect.maxDelayMs' (${maxDelayMs} ms) must not be below 'reconnect.initialDelayMs' (${initialDelayMs} ms).`,
-      { initialDelayMs, maxDelayMs },
-    );
-  }
-  return o.maxDelayMs === undefined
-    ? { initialDelayMs, maxDelayMs: initialDelayMs }
-    : { initialDelayMs: maxDelayMs, maxDelayMs };
-}
-
 /** Validate a mask: an integer 0..0x7F. Throws {@link InvalidArgumentError}. */
 export function checkMask(mask: number): number {
   if (!Number.isInteger(mask) || mask < 0 || mask > 0x7f) {
@@ -162,7 +136,7 @@ export function resolveOptions(o: PyramidDeviceOptions): ResolvedOptions {
     barcode: o.barcode ?? false,
     bills: o.bills ?? USD_BILLS,
     address: o.address ?? 0,
-    reconnect: resolveReconnect(o.reconnect),
+    reconnect: resolveBackoff(o.reconnect, PYRAMID_RECONNECT_LIMITS),
   };
 }
 

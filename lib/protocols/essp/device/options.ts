@@ -3,6 +3,7 @@
  * bad value fails fast with an OptionRangeError naming the option.
  */
 import { InvalidArgumentError, OptionRangeError } from '../../../core/errors.js';
+import { resolveBackoff } from '../../../operators/backoff.js';
 import { MAX_PROTOCOL_VERSION, MIN_PROTOCOL_VERSION } from '../context.js';
 import { assertEsspAddress } from '../framing.js';
 import type { EncryptionMode, EsspDeviceOptions } from './types.js';
@@ -57,13 +58,10 @@ export function resolveOptions(o: EsspDeviceOptions): ResolvedOptions {
   const L = ESSP_DEVICE_LIMITS;
   const serialModules = o.serialModules ?? (o.model === 'NV4000' ? NV4000_MODULES : []);
   for (const m of serialModules) inRange('serialModules[]', m, { min: 0, max: 255, default: 0 }, '');
-  const initialDelayMs = inRange(
-    'reconnect.initialDelayMs',
-    o.reconnect?.initialDelayMs,
-    L.reconnectInitialDelayMs,
-    'ms',
-  );
-  const maxDelayMs = inRange('reconnect.maxDelayMs', o.reconnect?.maxDelayMs, L.reconnectMaxDelayMs, 'ms');
+  const { initialDelayMs, maxDelayMs } = resolveBackoff(o.reconnect, {
+    initialDelayMs: L.reconnectInitialDelayMs,
+    maxDelayMs: L.reconnectMaxDelayMs,
+  });
   return {
     address,
     encryption,
@@ -73,6 +71,6 @@ export function resolveOptions(o: EsspDeviceOptions): ResolvedOptions {
     autoEnable: o.autoEnable ?? true,
     serialModules,
     initialDelayMs,
-    maxDelayMs: Math.max(maxDelayMs, initialDelayMs),
+    maxDelayMs,
   };
 }
