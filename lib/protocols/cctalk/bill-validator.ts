@@ -49,7 +49,7 @@ import {
 import type { CcTalkBus } from './bus.js';
 import { type CcTalkDevice, createDeviceCore } from './device-base.js';
 import type { BillEvent, EventBuffer, SelfCheckResult } from './events.js';
-import { switchOnAfterRead, trustedOrFail } from './switch-on.js';
+import { sendWish, switchOnAfterRead, switchOnIfWanted, trustedOrFail } from './switch-on.js';
 
 export {
   BILL_VALIDATOR_LIMITS,
@@ -131,7 +131,7 @@ export function createCcTalkBillValidator(
       bus.request(address, 'MODIFY_BILL_OPERATING_MODE', { stacker: true, escrow: escrowMode }),
       bus.request(address, 'MODIFY_INHIBIT_STATUS', { mask }),
       // What the application wants when the master inhibit is sent, not when this started.
-      defer(() => bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting })),
+      sendWish(bus, address, () => accepting),
     ),
   ).pipe(
     ignoreElements(),
@@ -154,15 +154,14 @@ export function createCcTalkBillValidator(
   );
 
   /** Master inhibit off, unless the application asked for it off in the meantime. */
-  const switchOn$ = defer(() =>
-    accepting
-      ? bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: true }).pipe(
-          tap(() => {
-            switchOnDue = false;
-            core.setState({ status: 'enabled' });
-          }),
-        )
-      : EMPTY,
+  const switchOn$ = switchOnIfWanted(
+    bus,
+    address,
+    () => accepting,
+    () => {
+      switchOnDue = false;
+      core.setState({ status: 'enabled' });
+    },
   );
 
   const ingest = createBillIngest({

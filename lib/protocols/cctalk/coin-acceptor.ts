@@ -50,7 +50,7 @@ import { type CcTalkDevice, checkDeviceAddress, checkOption, createDeviceCore } 
 import type { CoinEvent, EventBuffer, SelfCheckResult } from './events.js';
 import { normalizeCoinEvent, rawCoinEvent } from './normalize.js';
 import { createRingReader } from './ring-reader.js';
-import { switchOnAfterRead, trustedOrFail } from './switch-on.js';
+import { switchOnAfterRead, switchOnIfWanted, trustedOrFail } from './switch-on.js';
 
 export { COIN_ACCEPTOR_LIMITS, type CcTalkCoinAcceptorOptions } from './coin-acceptor-options.js';
 export { SETTINGS_CHECK_EVERY, ZERO_COUNTER_CHECK_EVERY } from './coin-settings-check.js';
@@ -87,6 +87,7 @@ export function createCcTalkCoinAcceptor(
   const { min, max, default: fallback } = COIN_ACCEPTOR_LIMITS.pollIntervalMs;
   const fixedInterval = checkOption('pollIntervalMs', options.pollIntervalMs, min, max);
   const mask = checkMask(options.inhibitMask ?? 0xffff);
+  /** What the application asked for last (enable()/disable() set it at once). */
   let accepting = options.enabled ?? true;
   const guardUnread = options.inhibitUnreadPositions ?? true;
   const core = createDeviceCore(bus, address, options.scheduler);
@@ -218,6 +219,14 @@ export function createCcTalkCoinAcceptor(
     ),
   );
 
+  /** Master inhibit off, unless the application asked for it off in the meantime. */
+  const switchOn$ = switchOnIfWanted(
+    bus,
+    address,
+    () => accepting,
+    () => core.setState({ status: 'enabled' }),
+  );
+
   const ack = (o: Observable<unknown>): Observable<void> => o.pipe(map(() => undefined));
   return {
     ...core.device,
@@ -227,43 +236,31 @@ export function createCcTalkCoinAcceptor(
     // restarted since the last poll shows a counter of 0 only until its first coin.
     enable: () =>
       defer(() => {
-        const known = reader.lastCounter();
-        if (known === undefined) {
-          // Not connected yet: the connect switches acceptance on after its baseline read.
-          accepting = true;
-          return of(undefined);
-        }
-        return switchOnAfterRead({
-          reader,
-          read$,
-          // A counter of 0 where the one known when enable() started was not: a restart the poll
-          // has not acted on yet (or acted on meanwhile: the next master inhibit check settles it).
-          restarted: (buffer) => buffer.counter === 0 && known !== 0,
-          switchOn$: bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: true }).pipe(
-            tap(() => {
-              accepting = true;
-              core.setState({ status: 'enabled' });
-            }),
-          ),
-        }).pipe(
+        accepting = true;
+        // Not connected yet: the connect switches acceptance on after its baseline read.
+        if (reader.lastCounter() === undefined) return of(undefined);
+        // A user command does not act on the buffer (the poll does, in order): a restart it
+        // shows, reads that do not agree, or a failed request leave the switch-on to the next
+        // poll's master inhibit check (the error is still passed on).
+        return switchOnAfterRead({ reader, read$, switchOn$ }).pipe(
           map((outcome) => {
-            // A restart, or no trusted read: the next poll reads the buffer, then switches the
-            // unit on (or the restart path does).
-            if (outcome === 'switched-on') return;
-            accepting = true;
-            checks.markMasterSuspect();
+            if (outcome !== 'switched-on') checks.markMasterSuspect();
+          }),
+          tap({
+            error: () => {
+              if (accepting) checks.markMasterSuspect();
+            },
           }),
         );
       }),
     disable: () =>
-      ack(
-        bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: false }).pipe(
-          tap(() => {
-            accepting = false;
-            core.setState({ status: 'disabled' });
-          }),
-        ),
-      ),
+      defer(() => {
+        // Recorded at once: a switch-on under way checks it before its 228 goes out.
+        accepting = false;
+        return bus
+          .request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: false })
+          .pipe(map(() => core.setState({ status: 'disabled' })));
+      }),
     setInhibits: (next) => inhibits.set(next),
     getInhibits: () => bus.request(address, 'REQUEST_INHIBIT_STATUS'),
     getSorterPaths: (position) => bus.request(address, 'REQUEST_SORTER_PATHS', { position }),

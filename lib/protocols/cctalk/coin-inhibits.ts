@@ -8,6 +8,7 @@ import type { CcTalkBus } from './bus.js';
 import { checkMask } from './coin-acceptor-options.js';
 import type { CoinTable } from './coin-table.js';
 import type { DeviceCore } from './device-base.js';
+import { sendWish } from './switch-on.js';
 
 export interface CoinInhibitsDeps {
   readonly bus: CcTalkBus;
@@ -18,7 +19,7 @@ export interface CoinInhibitsDeps {
   readonly guardUnread: boolean;
   /** The application's mask at start (already checked). */
   readonly mask: number;
-  /** What the application asked for last. */
+  /** What the application asked for last (recorded when enable()/disable() is called). */
   readonly accepting: () => boolean;
 }
 
@@ -49,7 +50,8 @@ export function createCoinInhibits(deps: CoinInhibitsDeps): CoinInhibits {
     const m = unitMask(mask);
     return concat(
       bus.request(address, 'MODIFY_INHIBIT_STATUS', { mask: m }).pipe(tap(() => (applied = m))),
-      bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: deps.accepting() }),
+      // What the application wants when the master inhibit is sent, not when this started.
+      sendWish(bus, address, deps.accepting),
     );
   }).pipe(
     ignoreElements(),

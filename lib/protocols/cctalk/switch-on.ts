@@ -16,6 +16,12 @@
  * on a buffer (only the poll does, so buffers are acted on in order): it reads,
  * and when the read shows a restart, or no two reads agree, leaves the
  * switch-on to the poll.
+ *
+ * The wish (what the application asked for last) is recorded when enable()
+ * or disable() is called, and read again when a 228 goes out, not when the
+ * step that sends it started: a disable() made while a switch-on is under
+ * way (its buffer read, or the settings after a restart) wins, and the unit
+ * is never switched on behind it.
  */
 import {
   type Observable,
@@ -24,12 +30,16 @@ import {
   concatMap,
   defaultIfEmpty,
   defer,
+  EMPTY,
   endWith,
   ignoreElements,
+  map,
   of,
+  tap,
   throwIfEmpty,
 } from 'rxjs';
 import { DecodeError } from '../../core/errors.js';
+import type { CcTalkBus } from './bus.js';
 import type { EventBuffer } from './events.js';
 import type { RingReader } from './ring-reader.js';
 
@@ -98,5 +108,30 @@ export function trustedOrFail<E>(
           'acceptance stays off until the buffer can be read.',
         { address },
       ),
+  );
+}
+
+/** The master inhibit (228) as the application wants it when the frame is built; emits what was sent. */
+export function sendWish(bus: CcTalkBus, address: number, wanted: () => boolean): Observable<boolean> {
+  return defer(() => {
+    const accepting = wanted();
+    return bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting }).pipe(map(() => accepting));
+  });
+}
+
+/**
+ * Master inhibit off (228), unless the application no longer wants it when the frame would be
+ * built: then nothing is sent and nothing emitted. `onSwitchedOn` runs when the unit acknowledged.
+ */
+export function switchOnIfWanted(
+  bus: CcTalkBus,
+  address: number,
+  wanted: () => boolean,
+  onSwitchedOn: () => void,
+): Observable<unknown> {
+  return defer(() =>
+    wanted()
+      ? bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: true }).pipe(tap(onSwitchedOn))
+      : EMPTY,
   );
 }
