@@ -149,8 +149,16 @@ export function createCcTalkBillValidator(
   const connect$ = concat(
     bus.request(address, 'SIMPLE_POLL'),
     readBills$,
-    defer(() => read$().pipe(trustedOrFail('Bill validator', address), concatMap(ingest.ingest$))),
-    apply$,
+    // A read showing a restart (power lost during an outage) re-applies the settings through
+    // the reset path when acted on; they are not sent a second time here.
+    defer(() =>
+      switchOnAfterRead({
+        reader,
+        read$: () => read$().pipe(trustedOrFail('Bill validator', address)),
+        ingest$: ingest.ingest$,
+        switchOn$: apply$,
+      }),
+    ),
   );
 
   /** Master inhibit off, unless the application asked for it off in the meantime. */

@@ -152,8 +152,16 @@ export function createCcTalkCoinAcceptor(
     // acceptance is switched on is then always newer than the baseline, never folded into it.
     // Without a trusted read acceptance stays off (the connect is tried again): a unit that
     // restarted during an outage shows it only by its counter of 0, which its first coin ends.
-    defer(() => read$().pipe(trustedOrFail('Coin acceptor', address), concatMap(ingest$))),
-    apply$,
+    // A read showing a restart (power lost during an outage) re-applies the settings through
+    // the reset path when acted on; they are not sent a second time here.
+    defer(() =>
+      switchOnAfterRead({
+        reader,
+        read$: () => read$().pipe(trustedOrFail('Coin acceptor', address)),
+        ingest$: ingest$,
+        switchOn$: apply$,
+      }),
+    ),
   );
 
   const credit = createCoinCredit({ core, address, coins, cvf: () => cvf, cvfCurrency: options.cvfCurrency });

@@ -10,9 +10,9 @@
  * 173 events; 1 → 1 as no event, so a note or coin is never credited), while
  * the settings the restart wiped are never sent again.
  *
- * Two uses. The poll reads, acts on the buffer (a restart then re-applies the
- * settings through the device's reset path, which switches the unit on
- * itself), and switches on otherwise. A user command (enable()) must not act
+ * Two uses. A connect or the poll reads, acts on the buffer (a restart then
+ * re-applies the settings through the device's reset path, which switches the
+ * unit on itself, so they are sent once), and switches on otherwise. A user command (enable()) must not act
  * on a buffer (only the poll does, so buffers are acted on in order): it reads,
  * and when the read shows a restart, or no two reads agree, leaves the
  * switch-on to the poll.
@@ -57,31 +57,23 @@ export interface SwitchOnSteps<E> {
   readonly read$: () => Observable<EventBuffer<E>>;
   /**
    * What switches the unit on, subscribed only when the read allows it: a 228, or
-   * all settings when they may have been lost (the coin acceptor's master inhibit check).
+   * all settings (a connect; the coin acceptor's master inhibit check when they may have been lost).
    */
   readonly switchOn$: Observable<unknown>;
   /** Act on the buffer first: the poll passes its own; a user command passes none. */
   readonly ingest$?: (buffer: EventBuffer<E>) => Observable<never>;
-  /**
-   * Whether the read shows a restart the driver has not acted on. Default:
-   * `reader.restarted(buffer)`, judged when the read arrives. The coin
-   * acceptor's enable() passes its own: a counter of 0 where the one known
-   * when the command started was not.
-   */
-  readonly restarted?: (buffer: EventBuffer<E>) => boolean;
 }
 
 /** Read the buffer, then switch the unit on unless the read showed a restart. Emits the outcome once. */
 export function switchOnAfterRead<E>(steps: SwitchOnSteps<E>): Observable<SwitchOnOutcome> {
   const { reader, read$, switchOn$, ingest$ } = steps;
-  const restarted = steps.restarted ?? ((buffer: EventBuffer<E>) => reader.restarted(buffer));
   return defer(() =>
     read$().pipe(
       defaultIfEmpty(undefined),
       concatMap((buffer): Observable<SwitchOnOutcome> => {
         if (buffer === undefined) return of('untrusted');
         // Asked before acting on the buffer: acting on it moves the reference counter.
-        const restart = restarted(buffer);
+        const restart = reader.restarted(buffer);
         return concat(
           ingest$ ? ingest$(buffer) : [],
           restart

@@ -203,6 +203,31 @@ describe('ccTalk coin acceptor across a lost line', () => {
     r.sim.dispose();
   });
 
+  it('sends the settings once, not twice, when the unit lost power during the outage', () => {
+    const r = createRig();
+    const acceptor = createCcTalkCoinAcceptor(r.bus, { scheduler: r.scheduler });
+    const seen = r.collect(acceptor);
+    r.at(1000, () => r.sim.insertCoin(7));
+    r.at(2000, () => r.pull());
+    r.at(2500, () => r.sim.powerCycle());
+    let from = 0;
+    r.at(3000, () => {
+      from = r.sent.length;
+      r.plug();
+    });
+    r.at(5000, () => r.sim.insertCoin(8));
+    r.runUntil(6000);
+
+    // The connect's read shows the restart; acting on it re-applies mask and master inhibit once.
+    const settings = r.sent.slice(from).filter((h) => h === 231 || h === 228);
+    expect(settings).to.deep.equal([231, 228]);
+    expect(amounts(seen.events)).to.deep.equal([100, 200]);
+    expect(seen.states[seen.states.length - 1]).to.deep.equal({ status: 'enabled' });
+    acceptor.dispose();
+    r.bus.dispose();
+    r.sim.dispose();
+  });
+
   it('keeps every device on the bus going: a coin acceptor and a bill validator both re-sync', () => {
     const r = createRig({ bill: {} });
     const acceptor = createCcTalkCoinAcceptor(r.bus, { scheduler: r.scheduler });
@@ -265,6 +290,30 @@ describe('ccTalk bill validator across a lost line', () => {
     expect(amounts(seen.events)).to.deep.equal([2000]);
     expect(seen.events.filter((e) => e.type === 'escrow')).to.have.length(1);
     expect(seen.errors.filter((e) => e instanceof TransportError)).to.have.length(2);
+    validator.dispose();
+    r.bus.dispose();
+    r.sim.dispose();
+  });
+  it('sends the settings once, not twice, when the unit lost power during the outage', () => {
+    const r = createRig({ coin: false, bill: {} });
+    const validator = createCcTalkBillValidator(r.bus, { scheduler: r.scheduler });
+    const seen = r.collect(validator);
+    r.at(1000, () => r.sim.insertBill(1));
+    r.at(2000, () => r.pull());
+    r.at(2500, () => r.sim.powerCycle());
+    let from = 0;
+    r.at(3000, () => {
+      from = r.sent.length;
+      r.plug();
+    });
+    r.at(5000, () => r.sim.insertBill(2));
+    r.runUntil(6500);
+
+    // The connect's read shows the restart; acting on it re-applies mode, mask and master inhibit once.
+    const settings = r.sent.slice(from).filter((h) => h === 153 || h === 231 || h === 228);
+    expect(settings).to.deep.equal([153, 231, 228]);
+    expect(amounts(seen.events)).to.deep.equal([500, 1000]);
+    expect(seen.states[seen.states.length - 1]).to.deep.equal({ status: 'enabled' });
     validator.dispose();
     r.bus.dispose();
     r.sim.dispose();
