@@ -53,7 +53,7 @@ import { createRingReader } from './ring-reader.js';
 import { switchOnAfterRead, switchOnIfWanted, trustedOrFail } from './switch-on.js';
 
 export { COIN_ACCEPTOR_LIMITS, type CcTalkCoinAcceptorOptions } from './coin-acceptor-options.js';
-export { SETTINGS_CHECK_EVERY, ZERO_COUNTER_CHECK_EVERY } from './coin-settings-check.js';
+export { SETTINGS_CHECK_EVERY } from './coin-settings-check.js';
 export { COIN_ID_RETRY_MS, type CoinSlot } from './coin-table.js';
 
 export interface CcTalkCoinAcceptor extends CcTalkDevice {

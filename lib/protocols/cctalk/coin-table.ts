@@ -28,10 +28,7 @@ import { type Money, money } from '../../core/money.js';
 import type { CcTalkBus } from './bus.js';
 import { type IdOptions, parseCoinId } from './coin-id.js';
 import type { DeviceCore } from './device-base.js';
-import { ID_READS, readTrusted } from './id-read.js';
-
-/** Most 184 requests for one position before its id counts as unreadable (each request has the bus's own resends). */
-export const COIN_ID_READS = ID_READS;
+import { type TrustedRead, readTrusted } from './id-read.js';
 
 /** Back-off between background reads of a coin id that could not be read, ms: doubles from `first` to `max`. */
 export const COIN_ID_RETRY_MS = { first: 1000, max: 60_000 } as const;
@@ -54,15 +51,7 @@ export interface CoinSlot {
   readonly unread?: true;
 }
 
-export type CoinIdRead =
-  /** A well-formed answer, or two that agreed. */
-  | { readonly kind: 'id'; readonly id: string }
-  /** No usable answer within the reads allowed; `reason` says what went wrong last. */
-  | { readonly kind: 'unread'; readonly reason: string };
-
-export interface CoinIdReadOptions extends IdOptions {
-  /** Most requests, default {@link COIN_ID_READS}. */
-  readonly reads?: number;
+interface CoinIdReadOptions extends IdOptions {
   /** Give up at the first failed request (a background probe that must not hold up polling). */
   readonly stopOnFailure?: boolean;
 }
@@ -82,24 +71,23 @@ function wellFormed(id: string, options: IdOptions): boolean {
  * agree (see id-read.ts). Emits one result; errors only when the line is lost
  * or the bus disposed.
  */
-export function readCoinId(
+function readCoinId(
   bus: CcTalkBus,
   address: number,
   position: number,
   options: CoinIdReadOptions = {},
-): Observable<CoinIdRead> {
+): Observable<TrustedRead<string>> {
   return readTrusted(() => bus.request(address, 'REQUEST_COIN_ID', { position }), {
     wellFormed: (id) => wellFormed(id, options),
     show: (id) => `'${id}'`,
-    reads: options.reads ?? COIN_ID_READS,
     ...(options.stopOnFailure !== undefined && { stopOnFailure: options.stopOnFailure }),
-  }).pipe(map((r): CoinIdRead => (r.kind === 'read' ? { kind: 'id', id: r.value } : r)));
+  });
 }
 
 /** What a position holds, from its read. */
-export function coinSlot(position: number, read: CoinIdRead, options: IdOptions = {}): CoinSlot {
+function coinSlot(position: number, read: TrustedRead<string>, options: IdOptions = {}): CoinSlot {
   if (read.kind === 'unread') return { position, id: '', unread: true };
-  const { id } = read;
+  const id = read.value;
   if (BLANK_ID.test(id)) return { position, id };
   const parsed = parseCoinId(id, options);
   if (parsed.kind === 'coin') return { position, id, money: money(parsed.amount, parsed.currency) };
@@ -108,7 +96,7 @@ export function coinSlot(position: number, read: CoinIdRead, options: IdOptions 
 }
 
 /** Bit n-1 set for each position n whose id is unread. */
-export function unreadMask(table: readonly CoinSlot[]): number {
+function unreadMask(table: readonly CoinSlot[]): number {
   return table.reduce((m, s) => (s.unread ? m | (1 << (s.position - 1)) : m), 0);
 }
 
@@ -151,11 +139,11 @@ export function createCoinTable(ctx: CoinTableContext): CoinTable {
     slots$.next(next);
   };
   /** Take a fresh read of an unread position; true when it now has an id. */
-  const learn = (position: number, read: CoinIdRead): boolean => {
-    if (read.kind !== 'id') return false;
+  const learn = (position: number, read: TrustedRead<string>): boolean => {
+    if (read.kind !== 'read') return false;
     const slot = coinSlot(position, read, idOptions);
     publish(table.map((s) => (s.position === position ? slot : s)));
-    core.raw('coin-id', { position, id: read.id });
+    core.raw('coin-id', { position, id: read.value });
     return true;
   };
   const unread = (position: number): boolean => ctx.valuesByPosition() && !!table[position - 1]?.unread;

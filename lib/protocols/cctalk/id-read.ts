@@ -3,7 +3,7 @@
  * factor) so that a read that failed is never taken for an answer.
  *
  * A request that fails (no reply after the bus's resends, NAK, a reply that
- * does not decode) is asked again, up to `reads` requests. A well-formed
+ * does not decode) is asked again, up to {@link ID_READS} requests. A well-formed
  * answer is taken at once; one that is not is asked again until two agree:
  * the 8-bit checksum lets about one damaged reply in 256 through, and damage
  * mostly leaves an answer that no longer parses, while a unit that really
@@ -28,8 +28,6 @@ export interface TrustedReadOptions<T> {
   readonly wellFormed: (value: T) => boolean;
   /** Shown in `reason` when answers disagree. */
   readonly show: (value: T) => string;
-  /** Most requests, default {@link ID_READS}. */
-  readonly reads?: number;
   /** Give up at the first failed request (a background probe that must not hold up polling). */
   readonly stopOnFailure?: boolean;
 }
@@ -42,7 +40,6 @@ export function readTrusted<T>(
   request: () => Observable<T>,
   options: TrustedReadOptions<T>,
 ): Observable<TrustedRead<T>> {
-  const reads = options.reads ?? ID_READS;
   type Outcome = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
   const once = (): Observable<Outcome> =>
     request().pipe(
@@ -62,7 +59,7 @@ export function readTrusted<T>(
         }
         const seen = o.ok ? [...answers, o.value] : answers;
         const why = o.ok ? `malformed answers that disagree: ${seen.map(options.show).join(', ')}` : o.reason;
-        if ((!o.ok && options.stopOnFailure) || n >= reads) return of({ kind: 'unread', reason: why });
+        if ((!o.ok && options.stopOnFailure) || n >= ID_READS) return of({ kind: 'unread', reason: why });
         return step(n + 1, seen);
       }),
     );
