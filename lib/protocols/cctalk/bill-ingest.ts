@@ -12,6 +12,7 @@ import type { DeviceCore } from './device-base.js';
 import type { BillEvent, EventBuffer } from './events.js';
 import { normalizeBillEvent, rawBillEvent } from './normalize.js';
 import { type RingReader, createRingReader } from './ring-reader.js';
+import { reportUnvaluedCredit } from './unvalued-credit.js';
 
 export interface BillIngestDeps {
   readonly bus: CcTalkBus;
@@ -89,15 +90,16 @@ export function createBillIngest(deps: BillIngestDeps): BillIngest {
           });
         } else if (type?.unread) {
           // Stacked, value unknown even after reading the type again: counted, never silent.
-          core.events.next({ type: 'events-lost', device: ref, count: 1 });
-          core.errors.next({
-            kind: 'events-lost',
-            protocol: 'cctalk',
-            message:
-              `Bill validator at address ${address}: a bill of type ${e.billType} was stacked (event ${counter}) ` +
-              'but that type could not be read, even when read again for this bill: its value is unknown and ' +
-              "it is not credited. Count it by hand (raw 'bill-stacked' event) and check the validator.",
-            info: { address, billType: e.billType, counter },
+          reportUnvaluedCredit(core, {
+            device: 'Bill validator',
+            address,
+            counter,
+            taken: `a bill of type ${e.billType} was stacked`,
+            unread: 'that type',
+            item: 'bill',
+            rawEvent: 'bill-stacked',
+            unit: 'validator',
+            where: { billType: e.billType },
           });
         } else {
           core.errors.next({

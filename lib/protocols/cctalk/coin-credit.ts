@@ -7,6 +7,7 @@ import { type Money, money } from '../../core/money.js';
 import type { CoinTable } from './coin-table.js';
 import type { DeviceCore } from './device-base.js';
 import { type CoinEvent, decodeCvf } from './events.js';
+import { reportUnvaluedCredit } from './unvalued-credit.js';
 
 export interface CoinCreditDeps {
   readonly core: DeviceCore;
@@ -23,20 +24,6 @@ export function createCoinCredit(
 ): (e: Extract<CoinEvent, { kind: 'credit' }>, counter: number) => void {
   const { core, address, coins } = deps;
   const { ref } = core;
-  /** A coin the unit took whose value cannot be known: counted as lost, never dropped silently. */
-  const unvalued = (position: number, counter: number): void => {
-    core.events.next({ type: 'events-lost', device: ref, count: 1 });
-    core.errors.next({
-      kind: 'events-lost',
-      protocol: 'cctalk',
-      message:
-        `Coin acceptor at address ${address}: a coin was accepted at position ${position} (event ${counter}) ` +
-        "but that position's coin id could not be read, even when read again for this coin: its value is " +
-        "unknown and it is not credited. Count it by hand (raw 'coin-credit' event) and check the acceptor.",
-      info: { address, position, counter },
-    });
-  };
-
   const credit = (e: Extract<CoinEvent, { kind: 'credit' }>, counter: number): void => {
     let value: Money | undefined;
     const slot = coins.slots()[e.position - 1];
@@ -51,7 +38,17 @@ export function createCoinCredit(
     if (value) {
       core.events.next({ type: 'credit', device: ref, money: value, kind: 'coin', channel: e.position });
     } else if (!cvf && slot?.unread) {
-      unvalued(e.position, counter);
+      reportUnvaluedCredit(core, {
+        device: 'Coin acceptor',
+        address,
+        counter,
+        taken: `a coin was accepted at position ${e.position}`,
+        unread: "that position's coin id",
+        item: 'coin',
+        rawEvent: 'coin-credit',
+        unit: 'acceptor',
+        where: { position: e.position },
+      });
     } else {
       // A token or an unprogrammed position: accepted, but no money value to count.
       core.errors.next({
