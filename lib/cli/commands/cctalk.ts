@@ -9,12 +9,15 @@
  *   cable is reopened and said so ('line lost' / 'line back');
  * - `cashwire decode cctalk [file]`: registered here with the decode command.
  */
-import { type Observable, type Subscription, defer, firstValueFrom, of } from 'rxjs';
+import { resolveBackoff } from '../../operators/backoff.js';
+import { openReopeningPort } from '../reopening-port.js';
+import { type Observable, type Subscription, firstValueFrom } from 'rxjs';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { type CashwireError, InvalidArgumentError } from '../../core/errors.js';
 import type { DeviceRef } from '../../core/events.js';
 import { createCcTalkBillValidator } from '../../protocols/cctalk/bill-validator.js';
 import { CCTALK_LINE_SETTINGS, type CcTalkBus, createCcTalkBus } from '../../protocols/cctalk/bus.js';
+import { CCTALK_RECONNECT_LIMITS } from '../../protocols/cctalk/line.js';
 import type { ChecksumMode } from '../../protocols/cctalk/checksum.js';
 import { createCcTalkCoinAcceptor } from '../../protocols/cctalk/coin-acceptor.js';
 import { createCcTalkLineDecoder } from '../../protocols/cctalk/decode-lines.js';
@@ -248,18 +251,11 @@ async function monitorCcTalk(
   const style = outputStyle(options.json, io.isTty);
   const stamp = options.stamp ?? ((): string => clockStamp());
   const open = options.open ?? openPort;
-  // Opened here first, so a wrong port fails the command at once with the open error.
-  let spare: Transport | undefined = await firstValueFrom(open(options.port));
-  // After that the bus owns the line: a pulled cable or a USB adapter that re-enumerates is reopened.
-  const opener = defer(() => {
-    const t = spare;
-    spare = undefined;
-    return t === undefined ? open(options.port) : of(t);
-  });
-  const bus = createCcTalkBus(opener, {
-    description: options.port,
-    ...(options.reconnect !== undefined && { reconnect: options.reconnect }),
-  });
+  // Bad options fail before the port opens.
+  const reconnect = resolveBackoff(options.reconnect, CCTALK_RECONNECT_LIMITS);
+  // A wrong port fails the command at once; after that the bus owns the line and reopens it when lost.
+  const port = await openReopeningPort(open, options.port);
+  const bus = createCcTalkBus(port.opener, { description: options.port, reconnect });
   const busRef: DeviceRef = { protocol: 'cctalk', address: 0 };
   const warn = (ref: DeviceRef, p: CashwireError | Diagnostic): void => {
     const line = problemLine(style, ref, p, stamp());
@@ -308,5 +304,6 @@ async function monitorCcTalk(
   for (const s of subs) s.unsubscribe();
   for (const d of devices) d.dispose();
   bus.dispose(); // closes the port it opened
+  await port.closeUnused();
   return devices.length === 0 ? 1 : 0;
 }

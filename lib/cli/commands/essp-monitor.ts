@@ -5,17 +5,16 @@
  * at once with advice; after that the device may reopen it by itself (a USB
  * unit that resets comes back as a new port).
  */
+import { openReopeningPort } from '../reopening-port.js';
 import {
   NEVER,
   type Observable,
   concat,
-  defer,
   endWith,
   first,
   firstValueFrom,
   ignoreElements,
   map,
-  of,
   race,
   takeUntil,
   timer,
@@ -29,12 +28,12 @@ import { ESSP_LINE } from '../../protocols/essp/context.js';
 import { createEsspDevice } from '../../protocols/essp/device/device.js';
 import type { EncryptionMode, EsspUnitInfo } from '../../protocols/essp/device/types.js';
 import { openSerialTransport } from '../../transport/serialport.js';
-import type { Transport } from '../../transport/transport.js';
 import { recordTrace } from '../../testing/trace/jsonl.js';
 import type { CliIo } from '../io.js';
 import { clockStamp, eventLine, infoLine, outputStyle, problemLine, stateLine } from '../format.js';
 
-export type OpenTransport = (path: string) => Observable<Transport>;
+export type { OpenTransport } from '../reopening-port.js';
+import type { OpenTransport } from '../reopening-port.js';
 
 export interface EsspMonitorOptions {
   readonly port: string;
@@ -145,14 +144,9 @@ async function monitorEssp(
   const ref: DeviceRef = { protocol: 'essp', address: options.address ?? 0 };
 
   // Fail fast on a wrong path; later opens (after a lost line) go through `open` again.
-  let opened: Transport | undefined = await firstValueFrom(open(options.port));
-  const opener = defer(() => {
-    const t = opened;
-    opened = undefined;
-    return t === undefined ? open(options.port) : of(t);
-  });
+  const port = await openReopeningPort(open, options.port);
 
-  const device = createEsspDevice(opener, {
+  const device = createEsspDevice(port.opener, {
     ...(fixedKey !== undefined && { fixedKey }),
     ...(options.address !== undefined && { address: options.address }),
     ...(options.encryption !== undefined && { encryption: options.encryption }),
@@ -197,6 +191,7 @@ async function monitorEssp(
   );
   for (const s of subs) s.unsubscribe();
   device.dispose();
+  await port.closeUnused();
   if (failure !== undefined) {
     io.err(`cashwire: ${failure.message}`);
     return 1;

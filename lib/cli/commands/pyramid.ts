@@ -9,7 +9,8 @@
  *   or a USB adapter that drops off the bus is reopened with back-off;
  * - `cashwire decode pyramid [file]`: captured bytes to JSON, one object per frame.
  */
-import { defer, firstValueFrom, of, type Observable } from 'rxjs';
+import { openReopeningPort } from '../reopening-port.js';
+import { firstValueFrom, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { DeviceEvent, DeviceRef } from '../../core/events.js';
 import { decodePyramidLines, isDecodeError } from '../../protocols/pyramid/decode-lines.js';
@@ -24,7 +25,6 @@ import { PYRAMID_LINE } from '../../protocols/pyramid/framing.js';
 import { createPyramidSimulator } from '../../protocols/pyramid/simulator/simulator.js';
 import type { PyramidSimulator, PyramidSimulatorOptions } from '../../protocols/pyramid/simulator/types.js';
 import { openSerialTransport } from '../../transport/serialport.js';
-import type { Transport } from '../../transport/transport.js';
 import { clockStamp, eventLine, outputStyle, problemLine, stateLine } from '../format.js';
 import { jsonLine, type CliIo } from '../io.js';
 import { eachLine, helpCommand, serveLineCommands, type LineCommands } from '../line-commands.js';
@@ -33,7 +33,8 @@ import { recordTrace } from '../../testing/trace/jsonl.js';
 import { type TraceFile, withTraceFile } from './essp-monitor.js';
 
 /** Opens the port; tests pass one end of a memory pair instead. */
-export type OpenTransport = (path: string) => Observable<Transport>;
+export type { OpenTransport } from '../reopening-port.js';
+import type { OpenTransport } from '../reopening-port.js';
 
 const openPort: OpenTransport = (path) => openSerialTransport(path, PYRAMID_LINE);
 
@@ -162,13 +163,8 @@ async function monitorPyramid(
   };
   resolveOptions(deviceOptions); // bad options fail before the port opens
   const open = options.open ?? openPort;
-  let first: Transport | undefined = await firstValueFrom(open(options.port));
-  const opener = defer(() => {
-    const t = first;
-    first = undefined;
-    return t === undefined ? open(options.port) : of(t);
-  });
-  const device = createPyramidDevice(opener, deviceOptions);
+  const port = await openReopeningPort(open, options.port);
+  const device = createPyramidDevice(port.opener, deviceOptions);
   const style = outputStyle(options.json, io.isTty);
   const stamp = options.stamp ?? ((): string => clockStamp());
   const ref: DeviceRef = { protocol: 'pyramid', address: 0 };
@@ -216,8 +212,7 @@ async function monitorPyramid(
   );
   for (const s of subs) s.unsubscribe();
   device.dispose(); // closes the line it opened
-  const unused = first as Transport | undefined; // stopped before the device took the first line
-  if (unused !== undefined) await firstValueFrom(unused.close(), { defaultValue: undefined });
+  await port.closeUnused();
   return failed ? 1 : 0;
 }
 

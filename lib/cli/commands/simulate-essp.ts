@@ -4,7 +4,7 @@
  * application can be exercised without hardware. Line commands on standard
  * input drive the scenario; everything the unit does is printed.
  */
-import { EMPTY, catchError, firstValueFrom, lastValueFrom, takeWhile, tap, type Observable } from 'rxjs';
+import { EMPTY, catchError, firstValueFrom, lastValueFrom, takeWhile, tap } from 'rxjs';
 import { InvalidArgumentError, isCashwireError } from '../../core/errors.js';
 import { formatMoney, isCurrencyCode, minorUnitDigits } from '../../core/money.js';
 import { ESSP_LINE } from '../../protocols/essp/context.js';
@@ -16,7 +16,6 @@ import {
 } from '../../protocols/essp/simulator/index.js';
 import { type EsspDesync, createEsspDesync } from '../../testing/faults/index.js';
 import { openSerialTransport } from '../../transport/serialport.js';
-import type { Transport } from '../../transport/transport.js';
 import type { CliIo } from '../io.js';
 import { type FaultReport, type SimulatorFaultOptions, faultySide, statsLine } from './simulate-faults.js';
 
@@ -36,7 +35,8 @@ export interface SimulateEsspOptions extends SimulatorFaultOptions {
 }
 
 /** How the port is opened; replaced in tests by an in-memory transport. */
-export type OpenTransport = (path: string) => Observable<Transport>;
+export type { OpenTransport } from '../reopening-port.js';
+import type { OpenTransport } from '../reopening-port.js';
 
 const openPort: OpenTransport = (path) => openSerialTransport(path, ESSP_LINE);
 
