@@ -3,7 +3,7 @@
  * device events through the ring reader (credits, escrow, status), reading
  * a bill type again first when a new bill of an unread type arrives.
  */
-import { EMPTY, type Observable, concat, defer, ignoreElements, tap } from 'rxjs';
+import { type Observable, concat, ignoreElements, tap } from 'rxjs';
 import type { BillEscrow } from './bill-escrow.js';
 import { type BillType, readBillType } from './bill-table.js';
 import type { CcTalkBus } from './bus.js';
@@ -11,7 +11,7 @@ import type { IdOptions } from './coin-id.js';
 import type { DeviceCore } from './device-base.js';
 import type { BillEvent, EventBuffer } from './events.js';
 import { normalizeBillEvent, rawBillEvent } from './normalize.js';
-import { type RingReader, createRingReader } from './ring-reader.js';
+import { type RingReader, createRingReader, readPrepared } from './ring-reader.js';
 import { reportUnvaluedCredit } from './unvalued-credit.js';
 
 export interface BillIngestDeps {
@@ -46,9 +46,9 @@ export function createBillIngest(deps: BillIngestDeps): BillIngest {
    * has that type read again first, so it carries its value, in order with the rest.
    */
   const ingest$ = (buffer: EventBuffer<BillEvent>): Observable<never> =>
-    defer(() => {
+    readPrepared(reader, buffer, (pending) => {
       const types = new Set<number>();
-      for (const e of reader.pending(buffer)) {
+      for (const e of pending) {
         if ((e.kind === 'credit' || e.kind === 'escrow') && table()[e.billType - 1]?.unread)
           types.add(e.billType);
       }
@@ -63,10 +63,6 @@ export function createBillIngest(deps: BillIngestDeps): BillIngest {
             ignoreElements(),
           ),
         ),
-        defer(() => {
-          reader.read(buffer);
-          return EMPTY;
-        }),
       );
     });
 

@@ -26,7 +26,6 @@
  * periodic read-back of the master inhibit and the mask: coin-settings-check.ts.
  */
 import {
-  EMPTY,
   type Observable,
   ReplaySubject,
   catchError,
@@ -49,7 +48,7 @@ import { type CoinSlot, createCoinTable } from './coin-table.js';
 import { type CcTalkDevice, checkDeviceAddress, checkOption, createDeviceCore } from './device-base.js';
 import type { CoinEvent, EventBuffer, SelfCheckResult } from './events.js';
 import { normalizeCoinEvent, rawCoinEvent } from './normalize.js';
-import { createRingReader } from './ring-reader.js';
+import { createRingReader, readPrepared } from './ring-reader.js';
 import { switchOnAfterRead, switchOnIfWanted, trustedOrFail } from './switch-on.js';
 
 export { COIN_ACCEPTOR_LIMITS, type CcTalkCoinAcceptorOptions } from './coin-acceptor-options.js';
@@ -118,14 +117,8 @@ export function createCcTalkCoinAcceptor(
    * again first, so it is credited with its value in the same pass, in order.
    */
   const ingest$ = (buffer: EventBuffer<CoinEvent>): Observable<never> =>
-    concat(
-      defer(() =>
-        coins.reread(reader.pending(buffer).flatMap((e) => (e.kind === 'credit' ? [e.position] : []))),
-      ),
-      defer(() => {
-        reader.read(buffer);
-        return EMPTY;
-      }),
+    readPrepared(reader, buffer, (pending) =>
+      coins.reread(pending.flatMap((e) => (e.kind === 'credit' ? [e.position] : []))),
     );
 
   const priority$ = bus.request(address, 'REQUEST_POLLING_PRIORITY').pipe(

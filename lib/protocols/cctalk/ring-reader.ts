@@ -11,7 +11,7 @@
  * independent corruptions agreeing byte for byte is negligible. Costs an extra
  * read only when something changed, so it applies with CRC-16 too.
  */
-import { EMPTY, type Observable, concatMap, defer, of } from 'rxjs';
+import { EMPTY, type Observable, concat, concatMap, defer, of } from 'rxjs';
 import type { EventBuffer } from './events.js';
 import { type CreditRingTracker, createCreditRingTracker, updateCreditRing } from './events.js';
 import type { DeviceCore } from './device-base.js';
@@ -128,4 +128,23 @@ export function createRingReader<E>(
       return defer(() => attempt(undefined, 1));
     },
   };
+}
+
+/**
+ * Act on a confirmed buffer after `prepare` has done what its new events need
+ * first (an id read again, so a new credit carries its value in the same
+ * pass, in order). `prepare` gets the events `read(buffer)` will report.
+ */
+export function readPrepared<E>(
+  reader: RingReader<E>,
+  buffer: EventBuffer<E>,
+  prepare: (pending: readonly E[]) => Observable<never>,
+): Observable<never> {
+  return concat(
+    defer(() => prepare(reader.pending(buffer))),
+    defer(() => {
+      reader.read(buffer);
+      return EMPTY;
+    }),
+  );
 }
