@@ -69,7 +69,12 @@ export function createCoinSettingsCheck(deps: CoinSettingsCheckDeps): CoinSettin
     bus.request(address, 'REQUEST_MASTER_INHIBIT_STATUS').pipe(
       concatMap((status) => {
         state.masterSuspect = false;
-        if (status.accepting || !deps.accepting()) return EMPTY;
+        if (!deps.accepting()) return EMPTY;
+        if (status.accepting) {
+          // On as wished (e.g. an enable() whose reply was lost took effect): say so.
+          if (core.state.value.status === 'disabled') core.setState({ status: 'enabled' });
+          return EMPTY;
+        }
         core.raw('inhibited-unexpectedly', { counter });
         return switchOnAfterRead({ reader, read$, switchOn$: deps.apply$, ingest$ }).pipe(
           // Without a trusted read the unit stays off, and the next poll checks again.

@@ -77,3 +77,30 @@ describe('ccTalk coin acceptor: disable() wins over a switch-on under way', () =
     acceptor.dispose();
   });
 });
+
+describe('ccTalk coin acceptor: an enable() whose switch-on failed', () => {
+  it('is switched on by the next master inhibit check once the unit answers again', () => {
+    const h = createHarness();
+    const acceptor = createCcTalkCoinAcceptor(h.bus, { scheduler: h.scheduler, enabled: false });
+    const { events } = h.collect(acceptor);
+    const statuses: string[] = [];
+    acceptor.state$.subscribe((s) => statuses.push(s.status));
+    let deaf = false;
+    // The unit ignores every 228 for a while: enable()'s switch-on fails after the bus's resends.
+    h.sim.override((c) => (deaf && c.header === 228 ? { kind: 'silent' } : undefined));
+    const failures: unknown[] = [];
+    h.at(1000, () => {
+      deaf = true;
+      acceptor.enable().subscribe({ error: (e: unknown) => failures.push(e) });
+    });
+    h.at(2000, () => (deaf = false));
+    h.at(3500, () => h.sim.insertCoin(8));
+    h.runUntil(4500);
+
+    expect(failures).to.have.length(1);
+    expect(credits(events)).to.deep.equal([200]);
+    expect(h.sim.stats).to.include({ inserted: 1, accepted: 1, rejected: 0 });
+    expect(statuses[statuses.length - 1]).to.equal('enabled');
+    acceptor.dispose();
+  });
+});
