@@ -5,7 +5,7 @@
  * on. The session (session.ts) validates and encodes the command and makes
  * one of these per call.
  */
-import { EncryptionRequiredError } from '../../core/errors.js';
+import { DisposedError, EncryptionRequiredError } from '../../core/errors.js';
 import type { RequestSink } from '../../operators/exchange.js';
 import type { EsspLine } from './bus.js';
 import { lookupCommand } from './commands/table.js';
@@ -33,6 +33,8 @@ export interface SessionCore {
   readonly exchange: Exchange;
   /** Commands sent and not yet ended, in order (dispose errors them). */
   readonly lane: Lane<InFlight>;
+  /** True once the session is disposed: a turn that comes then sends nothing. */
+  isDisposed(): boolean;
 }
 
 /** Whether a command goes encrypted; throws when it must be and cannot. */
@@ -94,6 +96,11 @@ export class InFlight implements ReplySink, LaneTurn {
   start(): void {
     const { row, data } = this;
     const { line, address, exchange } = this.session;
+    if (this.session.isDisposed()) {
+      // Its turn came while dispose was failing the commands ahead of it.
+      this.error(new DisposedError(`eSSP session 0x${address.toString(16)}`));
+      return;
+    }
     let encrypt: boolean;
     try {
       // Checked again when it waited: the key may have gone meanwhile.

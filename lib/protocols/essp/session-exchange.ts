@@ -105,6 +105,8 @@ class Command implements EsspRequest<AnyReply>, Running {
   /** Abandons the queued request; undefined until `start` has returned. */
   declare cancel: (() => void) | undefined;
   declare stopped: boolean;
+  /** The queue has reported the outcome (reply, failure or end). */
+  declare settled: boolean;
 
   /** Builds the frame; throws (nothing written) when it cannot be built. */
   constructor(deps: ExchangeDeps, row: AnyCommandDef, data: Uint8Array, encrypt: boolean, sink: ReplySink) {
@@ -128,6 +130,7 @@ class Command implements EsspRequest<AnyReply>, Running {
     this.sink = sink;
     this.cancel = undefined;
     this.stopped = false;
+    this.settled = false;
   }
 
   /** Trace details of the frame, built only when a record is (see bus.ts). */
@@ -146,16 +149,27 @@ class Command implements EsspRequest<AnyReply>, Running {
   }
 
   stop(): void {
+    if (this.stopped) return;
     this.stopped = true;
+    // Abandoned before its outcome: the unit may have executed it and holds
+    // its reply for this flag, which it would send again, unexecuted, to the
+    // next command (same flag, since none was committed). That command starts
+    // with SYNC instead.
+    if (!this.settled) {
+      const line = this.deps.line;
+      line.link = line.link.lost(this.deps.address);
+    }
     this.cancel?.();
   }
 
   // ------------------------------------------------ the request's outcome
   next(reply: AnyReply): void {
+    this.settled = true;
     this.sink.next(reply);
   }
 
   error(e: unknown): void {
+    this.settled = true;
     // Executed or not, nobody knows: the next command starts with SYNC.
     const line = this.deps.line;
     if (e instanceof CommandTimeoutError) line.link = line.link.lost(this.deps.address);
@@ -163,6 +177,7 @@ class Command implements EsspRequest<AnyReply>, Running {
   }
 
   complete(): void {
+    this.settled = true;
     this.sink.complete();
   }
 

@@ -116,7 +116,7 @@ function openSession(
     },
   });
 
-  const core: SessionCore = { line, address, keys, exchange, lane };
+  const core: SessionCore = { line, address, keys, exchange, lane, isDisposed: () => disposed };
 
   /**
    * Validate and encode a command, then queue it in the lane; `out` hears of
