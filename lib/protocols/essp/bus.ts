@@ -132,7 +132,7 @@ export function createBusCore(transport: Transport, options: EsspBusOptions = {}
     queue,
     link: createLinkState(),
     get tracing() {
-      return trace.observed || frameLog.enabled;
+      return tracing();
     },
     traceRx: (rx, details) => {
       if (tracing()) trace.next(traceRecord(scheduler, 'rx', ESSP_PROTOCOL, rx.raw, details));

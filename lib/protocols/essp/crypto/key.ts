@@ -45,6 +45,9 @@ export const cryptoRandom: RandomSource = (out) => {
  */
 export function fillRandom(out: Uint8Array, start: number, end: number): void {
   const n = end - start;
+  if (n > POOL_SIZE) {
+    throw new InvalidArgumentError(`fillRandom draws at most ${POOL_SIZE} bytes at a time, asked for ${n}.`);
+  }
   if (poolAt + n > POOL_SIZE) {
     globalThis.crypto.getRandomValues(pool);
     poolAt = 0;

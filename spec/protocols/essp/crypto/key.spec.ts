@@ -126,5 +126,7 @@ describe('eSSP crypto: keys', () => {
       seen.add(Array.from(out.subarray(5, 13)).join(','));
     }
     expect(seen.size).to.equal(1000);
+    // One draw is at most the pool: more would hand out bytes the pool does not have.
+    expect(() => fillRandom(new Uint8Array(5000), 0, 4097)).to.throw(InvalidArgumentError, '4096');
   });
 });
