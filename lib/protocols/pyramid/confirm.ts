@@ -78,12 +78,20 @@ const TRANSPORT_STATES: readonly StatusFlag[] = ['idling', 'accepting', 'escrowe
  * that note).
  */
 export function implausibleStatus(s: PyramidStatus): string | undefined {
-  const states = TRANSPORT_STATES.filter((f) => s[f]);
-  if (states.length > 1) return `several transport states at once (${states.join(', ')})`;
+  // Counted without building a list: this runs on every reply.
+  let count = 0;
+  let state: StatusFlag | undefined;
+  for (const f of TRANSPORT_STATES) {
+    if (s[f]) {
+      count++;
+      state = f;
+    }
+  }
+  if (count > 1)
+    return `several transport states at once (${TRANSPORT_STATES.filter((f) => s[f]).join(', ')})`;
   if (s.stacked && s.returned) return 'stacked and returned at once';
   if (s.stacked && !s.cassettePresent) return 'stacked with the cashbox removed';
-  if (s.stacked && states.length === 1 && states[0] !== 'idling')
-    return `stacked while a note is still ${states[0]!}`;
+  if (s.stacked && state !== undefined && state !== 'idling') return `stacked while a note is still ${state}`;
   return undefined;
 }
 
