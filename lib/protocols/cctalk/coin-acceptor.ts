@@ -151,7 +151,7 @@ export function createCcTalkCoinAcceptor(
       switchOnAfterRead({
         reader,
         read$: () => read$().pipe(trustedOrFail('Coin acceptor', address)),
-        ingest$: ingest$,
+        ingest$,
         switchOn$: apply$,
       }),
     ),
