@@ -17,7 +17,7 @@ import type { CcTalkBus } from './bus.js';
 import type { DeviceCore } from './device-base.js';
 import type { CoinEvent, EventBuffer } from './events.js';
 import type { RingReader } from './ring-reader.js';
-import { switchOnAfterRead } from './switch-on.js';
+import { sendWish, switchOnAfterRead } from './switch-on.js';
 
 /** Polls between two master inhibit checks while the event counter is 0. */
 export const ZERO_COUNTER_CHECK_EVERY = 10;
@@ -69,7 +69,13 @@ export function createCoinSettingsCheck(deps: CoinSettingsCheckDeps): CoinSettin
     bus.request(address, 'REQUEST_MASTER_INHIBIT_STATUS').pipe(
       concatMap((status) => {
         state.masterSuspect = false;
-        if (!deps.accepting()) return EMPTY;
+        if (!deps.accepting()) {
+          if (!status.accepting) return EMPTY;
+          // On although the application switched it off (a disable() that failed
+          // before it reached the unit, or a damaged frame): off again.
+          core.raw('accepting-unexpectedly', { counter });
+          return sendWish(bus, address, deps.accepting).pipe(ignoreElements());
+        }
         if (status.accepting) {
           // On as wished (e.g. an enable() whose reply was lost took effect): say so.
           if (core.state.value.status === 'disabled') core.setState({ status: 'enabled' });

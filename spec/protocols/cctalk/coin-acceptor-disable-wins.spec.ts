@@ -104,3 +104,27 @@ describe('ccTalk coin acceptor: an enable() whose switch-on failed', () => {
     acceptor.dispose();
   });
 });
+
+describe("ccTalk coin acceptor: switched on behind the driver's back while disabled", () => {
+  it('is switched off again by the periodic master inhibit check', () => {
+    const h = createHarness();
+    const acceptor = createCcTalkCoinAcceptor(h.bus, { scheduler: h.scheduler });
+    const { events } = h.collect(acceptor);
+    const raws: string[] = [];
+    acceptor.events$.subscribe((e) => {
+      if (e.type === 'raw') raws.push(e.name);
+    });
+    const address = h.sim.addresses.coin!;
+    h.at(1000, () => h.sim.insertCoin(1));
+    h.at(2000, () => acceptor.disable().subscribe());
+    // A frame the unit took as "master inhibit off" (a damaged one, or a disable() that never got there).
+    h.at(3000, () => h.bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: true }).subscribe());
+    h.at(20_000, () => h.sim.insertCoin(1));
+    h.runUntil(21_000);
+
+    expect(raws).to.include('accepting-unexpectedly');
+    expect(credits(events)).to.deep.equal([1]);
+    expect(h.sim.stats).to.include({ inserted: 2, accepted: 1, rejected: 1 });
+    acceptor.dispose();
+  });
+});
