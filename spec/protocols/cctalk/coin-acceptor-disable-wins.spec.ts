@@ -8,34 +8,43 @@ import { expect } from 'chai';
 import { createCcTalkCoinAcceptor } from '../../../lib/protocols/cctalk/coin-acceptor.js';
 import { createHarness, credits, switchesOn } from './harness.js';
 
+/**
+ * An acceptor whose unit notes every switch-on (`ons`), and calls disable()
+ * once, when the first frame with `header` goes out after `arm()`.
+ */
+function disableDuring(header: number) {
+  const h = createHarness();
+  const acceptor = createCcTalkCoinAcceptor(h.bus, { scheduler: h.scheduler });
+  const { events } = h.collect(acceptor);
+  const statuses: string[] = [];
+  acceptor.state$.subscribe((s) => statuses.push(s.status));
+  const ons: number[] = [];
+  let armed = false;
+  let fired = false;
+  h.sim.override((c) => {
+    if (switchesOn(c)) ons.push(h.scheduler.now());
+    if (armed && !fired && c.header === header) {
+      fired = true;
+      acceptor.disable().subscribe();
+    }
+    return undefined;
+  });
+  return { h, acceptor, events, statuses, ons, arm: () => (armed = true), fired: () => fired };
+}
+
 describe('ccTalk coin acceptor: disable() wins over a switch-on under way', () => {
   it('is not switched on by an enable() whose buffer read was under way when disable() was called', () => {
-    const h = createHarness();
-    const acceptor = createCcTalkCoinAcceptor(h.bus, { scheduler: h.scheduler });
-    const { events } = h.collect(acceptor);
-    const statuses: string[] = [];
-    acceptor.state$.subscribe((s) => statuses.push(s.status));
-    const ons: number[] = [];
-    let armed = false;
-    let fired = false;
-    h.sim.override((c) => {
-      if (switchesOn(c)) ons.push(h.scheduler.now());
-      // The disable() arrives while enable()'s 229 is on the line.
-      if (armed && !fired && c.header === 229) {
-        fired = true;
-        acceptor.disable().subscribe();
-      }
-      return undefined;
-    });
+    // The disable() arrives while enable()'s 229 is on the line.
+    const { h, acceptor, events, statuses, ons, arm, fired } = disableDuring(229);
     h.at(1000, () => acceptor.disable().subscribe());
     h.at(2000, () => {
-      armed = true;
+      arm();
       acceptor.enable().subscribe();
     });
     h.at(4000, () => h.sim.insertCoin(1));
     h.runUntil(5000);
 
-    expect(fired).to.equal(true);
+    expect(fired()).to.equal(true);
     expect(ons.filter((t) => t > 1000)).to.deep.equal([]);
     expect(credits(events)).to.deep.equal([]);
     expect(h.sim.stats).to.include({ inserted: 1, accepted: 0, rejected: 1 });
@@ -44,32 +53,17 @@ describe('ccTalk coin acceptor: disable() wins over a switch-on under way', () =
   });
 
   it('is not switched on by the settings re-applied after a restart when disable() came during them', () => {
-    const h = createHarness();
-    const acceptor = createCcTalkCoinAcceptor(h.bus, { scheduler: h.scheduler });
-    const { events } = h.collect(acceptor);
-    const statuses: string[] = [];
-    acceptor.state$.subscribe((s) => statuses.push(s.status));
-    const ons: number[] = [];
-    let armed = false;
-    let fired = false;
-    h.sim.override((c) => {
-      if (switchesOn(c)) ons.push(h.scheduler.now());
-      // The disable() arrives while the restart path's inhibit mask (231) is on the line.
-      if (armed && !fired && c.header === 231) {
-        fired = true;
-        acceptor.disable().subscribe();
-      }
-      return undefined;
-    });
+    // The disable() arrives while the restart path's inhibit mask (231) is on the line.
+    const { h, acceptor, events, statuses, ons, arm, fired } = disableDuring(231);
     h.at(1000, () => h.sim.insertCoin(7));
     h.at(2000, () => {
-      armed = true;
+      arm();
       h.sim.powerCycle();
     });
     h.at(4000, () => h.sim.insertCoin(7));
     h.runUntil(5000);
 
-    expect(fired).to.equal(true);
+    expect(fired()).to.equal(true);
     expect(ons.filter((t) => t > 2000)).to.deep.equal([]);
     expect(credits(events)).to.deep.equal([100]);
     expect(h.sim.stats).to.include({ inserted: 2, accepted: 1, rejected: 1 });

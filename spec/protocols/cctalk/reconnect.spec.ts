@@ -46,6 +46,24 @@ interface Rig {
   };
 }
 
+/**
+ * An item at 1 s, the cable out at 2 s, the unit power-cycled at 2.5 s, the
+ * cable back at 3 s, another item at 5 s. Returns where the frames sent after
+ * the replug start.
+ */
+function outageWithPowerLoss(r: Rig, insert: (first: boolean) => void): () => number {
+  let from = 0;
+  r.at(1000, () => insert(true));
+  r.at(2000, () => r.pull());
+  r.at(2500, () => r.sim.powerCycle());
+  r.at(3000, () => {
+    from = r.sent.length;
+    r.plug();
+  });
+  r.at(5000, () => insert(false));
+  return () => from;
+}
+
 function createRig(simOptions: Omit<CcTalkSimulatorOptions, 'scheduler'> = {}): Rig {
   const scheduler = new VirtualTimeScheduler(VirtualAction, 0);
   const toUnit = new Subject<Uint8Array>();
@@ -207,19 +225,11 @@ describe('ccTalk coin acceptor across a lost line', () => {
     const r = createRig();
     const acceptor = createCcTalkCoinAcceptor(r.bus, { scheduler: r.scheduler });
     const seen = r.collect(acceptor);
-    r.at(1000, () => r.sim.insertCoin(7));
-    r.at(2000, () => r.pull());
-    r.at(2500, () => r.sim.powerCycle());
-    let from = 0;
-    r.at(3000, () => {
-      from = r.sent.length;
-      r.plug();
-    });
-    r.at(5000, () => r.sim.insertCoin(8));
+    const from = outageWithPowerLoss(r, (first) => r.sim.insertCoin(first ? 7 : 8));
     r.runUntil(6000);
 
     // The connect's read shows the restart; acting on it re-applies mask and master inhibit once.
-    const settings = r.sent.slice(from).filter((h) => h === 231 || h === 228);
+    const settings = r.sent.slice(from()).filter((h) => h === 231 || h === 228);
     expect(settings).to.deep.equal([231, 228]);
     expect(amounts(seen.events)).to.deep.equal([100, 200]);
     expect(seen.states[seen.states.length - 1]).to.deep.equal({ status: 'enabled' });
@@ -298,19 +308,11 @@ describe('ccTalk bill validator across a lost line', () => {
     const r = createRig({ coin: false, bill: {} });
     const validator = createCcTalkBillValidator(r.bus, { scheduler: r.scheduler });
     const seen = r.collect(validator);
-    r.at(1000, () => r.sim.insertBill(1));
-    r.at(2000, () => r.pull());
-    r.at(2500, () => r.sim.powerCycle());
-    let from = 0;
-    r.at(3000, () => {
-      from = r.sent.length;
-      r.plug();
-    });
-    r.at(5000, () => r.sim.insertBill(2));
+    const from = outageWithPowerLoss(r, (first) => r.sim.insertBill(first ? 1 : 2));
     r.runUntil(6500);
 
     // The connect's read shows the restart; acting on it re-applies mode, mask and master inhibit once.
-    const settings = r.sent.slice(from).filter((h) => h === 153 || h === 231 || h === 228);
+    const settings = r.sent.slice(from()).filter((h) => h === 153 || h === 231 || h === 228);
     expect(settings).to.deep.equal([153, 231, 228]);
     expect(amounts(seen.events)).to.deep.equal([500, 1000]);
     expect(seen.states[seen.states.length - 1]).to.deep.equal({ status: 'enabled' });
