@@ -212,10 +212,10 @@ export interface EsspSplitResult {
 /**
  * Split bytes holding any number of frames by their own LENGTH fields, using
  * the same rules as the streaming receiver (`createEsspParser`): junk before
- * an STX is reported as `discarded`; a lone 0x7F inside a frame abandons it
- * (`resync`) and starts a new one; LENGTH 0 or a failed CRC abandons it and
- * the search goes on from a frame start it may have hidden ({@link hiddenStx}),
- * else after it;
+ * an STX is reported as `discarded`; a lone 0x7F inside a frame (`resync`),
+ * LENGTH 0 or a failed CRC abandons it and the search goes on from a frame
+ * start it may have hidden ({@link hiddenStx}), else from the lone 0x7F or
+ * after it;
  * bytes already covered by a diagnostic are not reported twice.
  */
 /** Where to go on after the failed attempt `bytes[start..end)`: a hidden STX in it, or its end. */
@@ -256,7 +256,7 @@ export function splitFrames(bytes: Uint8Array): EsspSplitResult {
         if (k + 1 >= n) break outer; // a trailing 0x7F cannot be judged yet
         if (bytes[k + 1] !== ESSP_STX) {
           report(start, lostStxError(bytes.subarray(start, k)), k);
-          i = k;
+          i = rescanFrom(bytes, start, k);
           continue outer;
         }
         k++;

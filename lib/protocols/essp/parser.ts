@@ -44,6 +44,8 @@ import { crc16 } from './crc.js';
 const MAX_BODY = ESSP_MAX_DATA_LENGTH + ESSP_FRAME_OVERHEAD - 1;
 /** Wire bytes of the longest frame: STX plus every body byte doubled. */
 const MAX_RAW = 1 + 2 * MAX_BODY;
+/** A lone 0x7F fed back in after a rescan (only read, never changed). */
+const LONE_STX = Uint8Array.of(ESSP_STX);
 
 export function createEsspParser(): FrameParser<EsspFrame> {
   const body = new Uint8Array(MAX_BODY); // unstuffed SEQ/ADDR .. CRCH
@@ -61,8 +63,13 @@ export function createEsspParser(): FrameParser<EsspFrame> {
   let fresh = false;
   /** Whether the held 0x7F (see `held`) is such a new byte. */
   let heldFresh = false;
-  /** Set when an attempt failed on LENGTH 0 or its CRC: its wire length, to rescan it. */
+  /** Set when an attempt failed (LENGTH 0, CRC, or a lone 0x7F): its wire length, to rescan it. */
   let failedLen = 0;
+  /**
+   * The failed attempt ended at a lone 0x7F (held, not in `raw`): once its
+   * bytes are rescanned, that 0x7F starts the next frame.
+   */
+  let restartAtHeld = false;
 
   const startFrame = (isFresh: boolean): void => {
     inFrame = true;
@@ -107,13 +114,15 @@ export function createEsspParser(): FrameParser<EsspFrame> {
         raw[r++] = ESSP_STX;
       } else if (h) {
         // The held 0x7F was an STX (a 0x7F followed by another byte always
-        // is): drop what we had and start over from it.
+        // is): drop what we had, and start over from it once `feed` has
+        // searched the dropped bytes for a frame they swallowed. `b` is not
+        // consumed: it follows that STX.
         if (f) out.push({ type: 'diagnostic', diagnostic: lostStxError(raw.slice(0, r)) });
-        f = heldFresh || isNew;
         h = false;
-        r = 1;
-        c = 0;
-        want = 2;
+        failedLen = r;
+        restartAtHeld = true;
+        done = true;
+        break;
       } else if (isNew) {
         f = true;
       }
@@ -148,7 +157,7 @@ export function createEsspParser(): FrameParser<EsspFrame> {
     need = want;
     if (done) {
       inFrame = false;
-      return i + 1;
+      return restartAtHeld ? i : i + 1;
     }
     return n;
   };
@@ -158,11 +167,12 @@ export function createEsspParser(): FrameParser<EsspFrame> {
    * false for a rescan of bytes an earlier diagnostic already covered: those
    * yield frames but no new diagnostics, so damage is reported once.
    *
-   * After an attempt fails on LENGTH 0 or its CRC, its bytes are searched for
-   * a frame start it swallowed (see {@link hiddenStx}): a frame that ends in a
-   * stuffed CRC byte (`.. 7F 7F`) and lost its own STX leaves that pair as the
-   * first 0x7F the receiver sees, which then pairs with the real STX of the
-   * next frame (`7F 7F | 7F 00 11 ..`). A retransmission repeats the very same
+   * After an attempt fails (LENGTH 0, its CRC, or a lone 0x7F that starts
+   * another frame before it completes), its bytes are searched for a frame
+   * start it swallowed (see {@link hiddenStx}): a frame that ends in a stuffed
+   * CRC byte (`.. 7F 7F`) and lost its own STX leaves that pair as the first
+   * 0x7F the receiver sees, which then pairs with the real STX of the next
+   * frame (`7F 7F | 7F 00 11 ..`). A retransmission repeats the very same
    * bytes, so without the search every copy would be lost the same way.
    */
   const feed = (w: Uint8Array, isNew: boolean, out: DeframeOutput<EsspFrame>[]): void => {
@@ -173,11 +183,16 @@ export function createEsspParser(): FrameParser<EsspFrame> {
         if (failedLen > 0) {
           // Rescan from the first STX the failed attempt may have hidden (all
           // its bytes are reported already); the receiver state then carries
-          // on into the rest of `w`.
+          // on into the rest of `w`, after the lone 0x7F that ended the
+          // attempt when there was one.
           const from = hiddenStx(raw, failedLen);
           const replay = from < 0 ? undefined : raw.slice(from, failedLen);
+          const restart = restartAtHeld;
+          const restartFresh = heldFresh;
           failedLen = 0;
+          restartAtHeld = false;
           if (replay !== undefined) feed(replay, false, out);
+          if (restart) feed(LONE_STX, restartFresh, out);
         }
         continue;
       }

@@ -131,6 +131,24 @@ describe('eSSP streaming parser', () => {
       ]);
     });
 
+    it('a reply swallowed by an attempt that the next STX ends is received (found by the property below)', () => {
+      // The damaged frame's `7F 7F` pairs with the reply's STX; the reply's SEQ byte 0x80 is
+      // then read as LENGTH 128, and the next frame's STX ends that attempt long before it
+      // could complete. The reply hides inside the dropped bytes.
+      const brokenStx = fromHex('00 7D 05 8F 06 F1 02 81 AC 7F 7F');
+      const reply = fromHex('7F 80 01 00 03 82');
+      const next = fromHex('7F 00 01 7F 7F 01 89');
+      const line = concatBytes(brokenStx, reply, next);
+      const want = [toHex(reply), toHex(next)];
+      const rawsOf = (outs: Out[]): string[] =>
+        outs.flatMap((o) => (o.type === 'frame' ? [toHex(o.raw)] : []));
+      expect(rawsOf(feed([line]))).to.deep.equal(want);
+      expect(rawsOf(feed([...line].map((b) => Uint8Array.of(b))))).to.deep.equal(want);
+      expect(reasonsIn(feed([line]))).to.deep.equal(['junk', 'stx']);
+      const split = splitFrames(line).items.flatMap((i) => (i.type === 'frame' ? [toHex(i.raw)] : []));
+      expect(split).to.deep.equal(want);
+    });
+
     it('reports the damage once, not once per rescanned byte', () => {
       const outs = feed([damaged, poll]);
       const kinds = outs.map((o) => (o.type === 'frame' ? 'frame' : o.diagnostic.kind));
