@@ -1,4 +1,4 @@
-import { Observable, Subject, defer, of } from 'rxjs';
+import { Observable, Subject } from 'rxjs';
 import { TransportError } from '../core/errors.js';
 import type { Transport } from './transport.js';
 
@@ -28,13 +28,19 @@ export function createMemoryPair(
       description: `memory:${name}`,
       data$: inbox.asObservable(),
       written,
+      // One Observable per write, no inner one: the 200-device bench and every
+      // simulated device write through here several times a second.
       write: (bytes: Uint8Array) =>
-        defer(() => {
-          if (closed) throw new TransportError(`Cannot write to memory:${name}: the transport is closed.`);
+        new Observable<void>((subscriber) => {
+          if (closed) {
+            subscriber.error(new TransportError(`Cannot write to memory:${name}: the transport is closed.`));
+            return;
+          }
           const copy = bytes.slice();
           written.push(copy);
           outbox.next(copy);
-          return of(undefined);
+          subscriber.next();
+          subscriber.complete();
         }),
       close: () =>
         new Observable<void>((subscriber) => {
