@@ -258,9 +258,16 @@ export function createCcTalkCoinAcceptor(
       defer(() => {
         // Recorded at once: a switch-on under way checks it before its 228 goes out.
         accepting = false;
-        return bus
-          .request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: false })
-          .pipe(map(() => core.setState({ status: 'disabled' })));
+        return bus.request(address, 'MODIFY_MASTER_INHIBIT_STATUS', { accepting: false }).pipe(
+          map(() => core.setState({ status: 'disabled' })),
+          // The unit may still be taking coins: the next poll reads its master inhibit
+          // and switches it off (the error is still passed on).
+          tap({
+            error: () => {
+              if (!accepting) checks.markMasterSuspect();
+            },
+          }),
+        );
       }),
     setInhibits: (next) => inhibits.set(next),
     getInhibits: () => bus.request(address, 'REQUEST_INHIBIT_STATUS'),

@@ -50,7 +50,7 @@ export interface CoinSettingsCheck {
   readonly suspectMask$: Observable<never>;
   /** An "inhibited coin" result: read the mask after this poll. */
   markMaskSuspect(): void;
-  /** The unit may be off while wanted on: read the master inhibit next poll. */
+  /** The unit's master inhibit may not be what the application wants (a 228 failed): read it next poll. */
   markMasterSuspect(): void;
 }
 
@@ -72,9 +72,17 @@ export function createCoinSettingsCheck(deps: CoinSettingsCheckDeps): CoinSettin
         if (!deps.accepting()) {
           if (!status.accepting) return EMPTY;
           // On although the application switched it off (a disable() that failed
-          // before it reached the unit, or a damaged frame): off again.
+          // before it reached the unit, or a damaged frame): off again, and
+          // checked again next poll if that fails too.
           core.raw('accepting-unexpectedly', { counter });
-          return sendWish(bus, address, deps.accepting).pipe(ignoreElements());
+          return sendWish(bus, address, deps.accepting).pipe(
+            ignoreElements(),
+            tap({
+              error: () => {
+                state.masterSuspect = true;
+              },
+            }),
+          );
         }
         if (status.accepting) {
           // On as wished (e.g. an enable() whose reply was lost took effect): say so.
