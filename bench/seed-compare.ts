@@ -30,6 +30,7 @@ import {
   type ReceiveCounts,
 } from './essp-receive.js';
 import { atLeast, printTargets, type Target } from './device-targets.js';
+import { type BudgetInput, budgetRows, unavoidableCosts } from './seed-budget.js';
 import { mb, ms, thousands, type BenchRun, type Suite } from './report.js';
 import { BENCH_CONTEXT, BENCH_KEY_BYTES, benchKey, buildStreams, wholeFrameChunks } from './streams.js';
 
@@ -192,6 +193,7 @@ async function run({ quick }: BenchRun): Promise<void> {
   const started = performance.now();
   const rows = [];
   const ratios: number[] = [];
+  const budgets: BudgetInput[] = [];
   for (const p of pairs) {
     p.ours(); // warm-up, both sides
     await p.seed();
@@ -226,6 +228,16 @@ async function run({ quick }: BenchRun): Promise<void> {
     const seed = median(seedTimes) / 1000;
     const ratio = median(roundRatios);
     ratios.push(ratio);
+    const encryptedStage = p.stage.startsWith('C');
+    if (p.stage.startsWith('B') || encryptedStage) {
+      budgets.push({
+        stage: p.stage,
+        input: p.input,
+        encrypted: encryptedStage,
+        replies: encryptedStage ? encrypted.frames : plain.frames,
+        olderPassMs: median(seedTimes),
+      });
+    }
     rows.push({
       stage: p.stage,
       input: p.input,
@@ -251,6 +263,15 @@ async function run({ quick }: BenchRun): Promise<void> {
       note: p.input === 'whole frames' ? "the older parser's best case" : 'it loses frames here',
     }));
   printTargets('seed comparison targets', targets);
+
+  // What 20 × leaves per reply once the steps no receiver can skip are paid.
+  const costs = unavoidableCosts(plain, encrypted, key, quick ? 3 : 15);
+  console.log(
+    '\nthe 20 × budget per reply (the older median pass ÷ replies in the stream ÷ 20) against the steps ' +
+      'no receiver can skip, timed alone on the same replies: one owned copy of the wire bytes, the CRC-16, ' +
+      "and for an encrypted reply AES-128 decryption of its blocks with the library's cipher",
+  );
+  console.table(budgetRows(budgets, costs));
   key.wipe();
 }
 
