@@ -88,9 +88,14 @@ export function createPacedPair(clock: LineClock, options: LineOptions): [Transp
     return {
       description: `paced:${name}`,
       data$: inbox.asObservable(),
+      // One Observable per write, the shape of the serial port adapter's write
+      // (lib/transport/serialport.ts): the bench line stands in for a port.
       write: (bytes) =>
-        defer(() => {
-          if (closed) throw new Error(`paced:${name} is closed`);
+        new Observable<void>((subscriber) => {
+          if (closed) {
+            subscriber.error(new Error(`paced:${name} is closed`));
+            return;
+          }
           const copy = bytes.slice();
           const writtenAt = clock.now();
           const dueAt = Math.max(writtenAt, freeAt) + copy.length * msPerByte;
@@ -109,7 +114,8 @@ export function createPacedPair(clock: LineClock, options: LineOptions): [Transp
               handledAt,
             });
           });
-          return of(undefined);
+          subscriber.next();
+          subscriber.complete();
         }),
       close: () =>
         defer(() => {

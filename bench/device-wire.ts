@@ -52,6 +52,8 @@ export interface Exchange {
 }
 
 export interface WireRun {
+  /** How long after the device was enabled the window started, ms. */
+  readonly afterMs: number;
   readonly exchanges: readonly Exchange[];
   /** How late the 200 ms pause timers fired (Node timers, ms). */
   readonly timerLateMs: readonly number[];
@@ -95,12 +97,24 @@ function markingScheduler(): {
   };
 }
 
-/** Connect, then time `polls` POLL exchanges at 9600 baud on the real clock. */
-export async function pollsOnTheWire(encrypted: boolean, polls: number, seed = 21): Promise<WireRun> {
+/**
+ * Connect, then time `polls` POLL exchanges at 9600 baud on the real clock in
+ * each window: the first starts `windowsMs[0]` after the device is enabled,
+ * the next ones that long after it, the device polling on in between. A
+ * device in its first seconds runs its code as bytecode; one that has polled
+ * for minutes runs it optimized, as it does for the rest of its life.
+ */
+export async function pollsOnTheWire(
+  encrypted: boolean,
+  polls: number,
+  windowsMs: readonly number[] = [1500],
+  seed = 21,
+): Promise<WireRun[]> {
   const marks = markingScheduler();
   const exchanges: Exchange[] = [];
   let recording = false;
-  let request: { fire: number; sent: number; sendCpuMs: number; delivery?: Delivery } | undefined;
+  let request:
+    { fire: number; sent: number; sendCpuMs: number; handedOver: number; delivery?: Delivery } | undefined;
   /** The driver's handling of the last reply: wall-clock start and end, and its CPU time. */
   let handling = { start: 0, end: 0, cpuMs: 0 };
   const cpuMs = (since: NodeJS.CpuUsage): number => {
@@ -126,7 +140,7 @@ export async function pollsOnTheWire(encrypted: boolean, polls: number, seed = 2
       sendCpuMs: request.sendCpuMs,
       receiveCpuMs: handling.cpuMs,
       simMs: d.writtenAt - req.deliveredAt,
-      handoverMs: req.writtenAt - request.sent,
+      handoverMs: req.writtenAt - request.handedOver,
       lateMs: req.deliveredAt - req.dueAt + (d.deliveredAt - d.dueAt),
     });
     request = undefined;
@@ -155,35 +169,50 @@ export async function pollsOnTheWire(encrypted: boolean, polls: number, seed = 2
       const sent = performance.now();
       const action = marks.running();
       if (recording) {
-        request =
-          action === undefined
-            ? { fire: sent, sent, sendCpuMs: 0 }
-            : { fire: action.at, sent, sendCpuMs: cpuMs(action.cpu) };
+        const sendCpuMs = action === undefined ? 0 : cpuMs(action.cpu);
+        // The handover starts after the bench's own CPU read: that system
+        // call is the bench's, not the driver's.
+        const handedOver = performance.now();
+        request = { fire: action?.at ?? sent, sent, sendCpuMs, handedOver };
       }
       return host.write(bytes);
     },
   };
   const rig = createRig({ scheduler: marks.scheduler, encrypted, seed, line: [timedHost, sim] });
+  const runs: WireRun[] = [];
   try {
     await rig.whenEnabled();
-    // Let the first polls settle (code compiled, caches warm) before timing.
-    await new Promise((r) => setTimeout(r, 1500));
-    marks.late.length = 0;
-    recording = true;
-    await new Promise<void>((resolve, reject) => {
-      const check = setInterval(() => {
-        if (rig.errors > 0) {
-          clearInterval(check);
-          reject(new Error(`${rig.errors} device errors during the run`));
-        } else if (exchanges.length >= polls) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 50);
-    });
-    recording = false;
-    return { exchanges: exchanges.slice(0, polls), timerLateMs: [...marks.late] };
+    const enabledAt = performance.now();
+    for (const startMs of windowsMs) {
+      await until(enabledAt + startMs, rig);
+      exchanges.length = 0;
+      marks.late.length = 0;
+      request = undefined;
+      recording = true;
+      await new Promise<void>((resolve, reject) => {
+        const check = setInterval(() => {
+          if (rig.errors > 0) {
+            clearInterval(check);
+            reject(new Error(`${rig.errors} device errors during the run`));
+          } else if (exchanges.length >= polls) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 50);
+      });
+      recording = false;
+      runs.push({ afterMs: startMs, exchanges: exchanges.slice(0, polls), timerLateMs: [...marks.late] });
+    }
+    return runs;
   } finally {
     rig.dispose();
+  }
+}
+
+/** Wait until `performance.now()` reaches `at`, failing early if the device reports errors. */
+async function until(at: number, rig: { readonly errors: number }): Promise<void> {
+  while (performance.now() < at) {
+    if (rig.errors > 0) throw new Error(`${rig.errors} device errors during the run`);
+    await new Promise((r) => setTimeout(r, Math.min(1000, at - performance.now())));
   }
 }
