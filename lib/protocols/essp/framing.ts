@@ -212,16 +212,36 @@ export interface EsspSplitResult {
 /**
  * Split bytes holding any number of frames by their own LENGTH fields, using
  * the same rules as the streaming receiver (`createEsspParser`): junk before
- * an STX is reported as `discarded`; a lone 0x7F inside a frame (`resync`),
- * LENGTH 0 or a failed CRC abandons it and the search goes on from a frame
- * start it may have hidden ({@link hiddenStx}), else from the lone 0x7F or
- * after it;
+ * an STX is reported as `discarded`; LENGTH 0 or a failed CRC abandons the
+ * frame and the search goes on from a frame start it may have hidden
+ * ({@link hiddenStx}), else after it; a lone 0x7F inside a frame (`resync`)
+ * abandons it too, the frames it hid are searched for in its own bytes, and
+ * the next frame starts at the lone 0x7F;
  * bytes already covered by a diagnostic are not reported twice.
  */
 /** Where to go on after the failed attempt `bytes[start..end)`: a hidden STX in it, or its end. */
 function rescanFrom(bytes: Uint8Array, start: number, end: number): number {
   const hidden = hiddenStx(bytes.subarray(start, end), end - start);
   return hidden < 0 ? end : start + hidden;
+}
+
+/**
+ * Frames hidden in the failed attempt `bytes[start..end)` (see {@link hiddenStx}),
+ * with their offsets in `bytes`; what they leave half-collected is searched
+ * again the same way. Only frames: the attempt's bytes are reported already.
+ */
+function framesHiddenIn(bytes: Uint8Array, start: number, end: number): EsspSplitItem[] {
+  const found: EsspSplitItem[] = [];
+  let from = start;
+  for (;;) {
+    const hidden = hiddenStx(bytes.subarray(from, end), end - from);
+    if (hidden < 0) return found;
+    const at = from + hidden;
+    const { items, rest } = splitFrames(bytes.subarray(at, end));
+    for (const item of items) if (item.type === 'frame') found.push({ ...item, offset: item.offset + at });
+    if (rest.length === 0) return found;
+    from = end - rest.length;
+  }
 }
 
 export function splitFrames(bytes: Uint8Array): EsspSplitResult {
@@ -256,7 +276,10 @@ export function splitFrames(bytes: Uint8Array): EsspSplitResult {
         if (k + 1 >= n) break outer; // a trailing 0x7F cannot be judged yet
         if (bytes[k + 1] !== ESSP_STX) {
           report(start, lostStxError(bytes.subarray(start, k)), k);
-          i = rescanFrom(bytes, start, k);
+          // The lone 0x7F starts the next frame; frames the attempt swallowed
+          // are searched for in its own bytes, as the streaming receiver does.
+          items.push(...framesHiddenIn(bytes, start, k));
+          i = k;
           continue outer;
         }
         k++;

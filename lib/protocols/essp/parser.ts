@@ -44,8 +44,6 @@ import { crc16 } from './crc.js';
 const MAX_BODY = ESSP_MAX_DATA_LENGTH + ESSP_FRAME_OVERHEAD - 1;
 /** Wire bytes of the longest frame: STX plus every body byte doubled. */
 const MAX_RAW = 1 + 2 * MAX_BODY;
-/** A lone 0x7F fed back in after a rescan (only read, never changed). */
-const LONE_STX = Uint8Array.of(ESSP_STX);
 
 export function createEsspParser(): FrameParser<EsspFrame> {
   const body = new Uint8Array(MAX_BODY); // unstuffed SEQ/ADDR .. CRCH
@@ -192,7 +190,13 @@ export function createEsspParser(): FrameParser<EsspFrame> {
           failedLen = 0;
           restartAtHeld = false;
           if (replay !== undefined) feed(replay, false, out);
-          if (restart) feed(LONE_STX, restartFresh, out);
+          if (restart) {
+            // The lone 0x7F is an STX (a byte other than 0x7F followed it):
+            // the next frame starts there, whatever the rescan left
+            // half-collected, which is searched the way reset() does.
+            dropPartial(out);
+            startFrame(restartFresh);
+          }
         }
         continue;
       }
@@ -211,6 +215,23 @@ export function createEsspParser(): FrameParser<EsspFrame> {
     }
   };
 
+  /**
+   * Drop the partial frame (a `gap` diagnostic when it holds bytes no
+   * diagnostic covered yet), then look again from a frame start it may have
+   * swallowed (see feed), until nothing is left half-collected.
+   */
+  function dropPartial(out: DeframeOutput<EsspFrame>[]): void {
+    while (inFrame) {
+      if (held) raw[rawLen++] = ESSP_STX;
+      const partial = raw.slice(0, rawLen);
+      if (fresh || (held && heldFresh)) out.push({ type: 'diagnostic', diagnostic: gapError(partial) });
+      inFrame = false;
+      held = false;
+      const from = hiddenStx(partial, partial.length);
+      if (from >= 0) feed(partial.subarray(from), false, out);
+    }
+  }
+
   return {
     push(chunk: Uint8Array): DeframeOutput<EsspFrame>[] {
       // The usual read of a polled line: one whole frame and nothing else (what
@@ -225,17 +246,7 @@ export function createEsspParser(): FrameParser<EsspFrame> {
     },
     reset(): DeframeOutput<EsspFrame>[] {
       const out: DeframeOutput<EsspFrame>[] = [];
-      // Drop the partial frame, then look again from a frame start it may
-      // have swallowed (see feed), until nothing is left half-collected.
-      while (inFrame) {
-        if (held) raw[rawLen++] = ESSP_STX;
-        const partial = raw.slice(0, rawLen);
-        if (fresh || (held && heldFresh)) out.push({ type: 'diagnostic', diagnostic: gapError(partial) });
-        inFrame = false;
-        held = false;
-        const from = hiddenStx(partial, partial.length);
-        if (from >= 0) feed(partial.subarray(from), false, out);
-      }
+      dropPartial(out);
       return out;
     },
     get pending(): boolean {

@@ -149,6 +149,27 @@ describe('eSSP streaming parser', () => {
       expect(split).to.deep.equal(want);
     });
 
+    it('the lone 0x7F that ended the attempt starts the next frame, whatever the rescan left half-collected', () => {
+      // Rescanned from the hidden STX, the attempt's stuffed pairs fall out of step and end in a
+      // held 0x7F; the lone 0x7F must not pair with it (found by the property below).
+      const next = fromHex('7F 00 01 00 00 08');
+      for (const partial of [
+        fromHex('7F 00 0A 7F 7F 00 00 00 00 7F 7F 7F 7F 7F 7F'),
+        fromHex('7F 00 0B 7F 7F 00 00 00 00 00 00 7F 7F'),
+      ]) {
+        const line = concatBytes(partial, next);
+        const outs = feed([line]);
+        expect(reasonsIn(outs), toHex(partial)).to.deep.equal(['stx']);
+        expect(outs.flatMap((o) => (o.type === 'frame' ? [toHex(o.raw)] : []))).to.deep.equal([toHex(next)]);
+        const { items, rest } = splitFrames(line);
+        expect(items.map((i) => (i.type === 'frame' ? toHex(i.raw) : i.diagnostic.kind))).to.deep.equal([
+          'resync',
+          toHex(next),
+        ]);
+        expect(rest).to.have.length(0);
+      }
+    });
+
     it('reports the damage once, not once per rescanned byte', () => {
       const outs = feed([damaged, poll]);
       const kinds = outs.map((o) => (o.type === 'frame' ? 'frame' : o.diagnostic.kind));
