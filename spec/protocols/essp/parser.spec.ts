@@ -404,12 +404,15 @@ describe('eSSP streaming parser', () => {
             return copy;
           });
       });
+      // The rescan after the CRC failure can, with odds of about 1 in 65 536, find bytes whose
+      // CRC happens to match (see the next property); a fixed seed keeps this check deterministic.
       fc.assert(
         fc.property(flipped, (wire) => {
           const outs = feed([wire]);
           expect(reasonsIn(outs)).to.deep.equal(['crc']);
           expect(outs).to.have.length(1);
         }),
+        { seed: 0x5eed },
       );
     });
 
@@ -424,8 +427,9 @@ describe('eSSP streaming parser', () => {
             return { damaged: copy, next: b };
           });
       });
-      // A changed LENGTH can, with odds of 1 in 65536, land on bytes whose CRC
-      // happens to match; a fixed seed keeps this check deterministic.
+      // A changed LENGTH, or the rescan from a hidden STX after the CRC failure, can,
+      // with odds of about 1 in 65536, land on bytes whose CRC happens to match; a
+      // fixed seed keeps this check deterministic.
       fc.assert(
         fc.property(flipped, ({ damaged, next }) => {
           const parser = createEsspParser();
