@@ -34,8 +34,11 @@
  * means the unit took a damaged copy of our message as a new one. It then
  * considers the reply it last sent delivered and forgets its events, which
  * the host never accepted. The gate remembers that (`movedOn`): the credit
- * rule treats it as a gap in what the host saw.
+ * rule treats it as a gap in what the host saw. That stale reply is itself
+ * delivered as far as the unit knows, so a note it showed goes into
+ * `sawNote` as well.
  */
+import { laterStage, noteStage, type NoteSeen } from './note-stage.js';
 import type { PyramidStatus, StatusFlag } from './status.js';
 
 /** Reads of one message in one loop cycle while waiting for two identical replies. */
@@ -43,8 +46,8 @@ export const CONFIRM_READS = 4;
 
 interface Candidate {
   readonly key: string;
-  /** It showed a note in the transport or a new Stacked bit, with this index. */
-  readonly note: { readonly index: number } | undefined;
+  /** It showed a note in the transport or a new Stacked bit: how far, with which index. */
+  readonly note: NoteSeen | undefined;
 }
 
 export interface ReplyGate {
@@ -55,10 +58,12 @@ export interface ReplyGate {
   /** The unit answered a message we did not send as new (see above) since the last accepted reply. */
   readonly movedOn: boolean;
   /**
-   * Since the last accepted reply, a reply read but not accepted showed a note in
-   * the transport or a new Stacked bit: the note index it carried (0 if none).
+   * Since the last accepted reply, a reply read but not accepted (a fresh one
+   * left behind, or a stale one the unit built for a message it took as new)
+   * showed a note in the transport or a new Stacked bit: the furthest stage
+   * shown, and the note index it carried (0 if none).
    */
-  readonly sawNote: { readonly index: number } | undefined;
+  readonly sawNote: NoteSeen | undefined;
 }
 
 export const OPEN_GATE: ReplyGate = {
@@ -108,14 +113,23 @@ export interface ReadResult {
   readonly implausible?: string;
   /** On 'accept': what the reads before it saw, for the credit rule. */
   readonly movedOn?: boolean;
-  readonly sawNote?: { readonly index: number };
+  readonly sawNote?: NoteSeen;
 }
 
-/** The candidate is left behind: what it showed joins what was seen. */
-function drop(gate: ReplyGate): ReplyGate['sawNote'] {
-  const note = gate.candidate?.note;
-  if (note === undefined) return gate.sawNote;
-  return { index: note.index || (gate.sawNote?.index ?? 0) };
+/** A note shown by a read that is not accepted joins what was seen. */
+function seen(gate: ReplyGate, note: NoteSeen | undefined): ReplyGate['sawNote'] {
+  const before = gate.sawNote;
+  if (note === undefined) return before;
+  if (before === undefined) return note;
+  return { index: note.index || before.index, stage: laterStage(note.stage, before.stage) };
+}
+
+/** The candidate is left behind. */
+const drop = (gate: ReplyGate): ReplyGate['sawNote'] => seen(gate, gate.candidate?.note);
+
+function shownNote(status: PyramidStatus, prevStacked: boolean): NoteSeen | undefined {
+  const stage = noteStage(status, prevStacked);
+  return stage === undefined ? undefined : { index: status.noteIndex, stage };
 }
 
 /**
@@ -141,11 +155,10 @@ export function readReply(
       ...why,
     };
   }
-  const note = status.accepting || status.escrowed || status.stacking || (status.stacked && !prevStacked);
   return {
     gate: {
       ...gate,
-      candidate: { key, note: note ? { index: status.noteIndex } : undefined },
+      candidate: { key, note: shownNote(status, prevStacked) },
       sawNote: drop(gate),
     },
     verdict: 'confirm',
@@ -156,8 +169,20 @@ export function readReply(
 /**
  * A reply with the other ack. A copy of the last accepted reply is a late
  * duplicate and harmless; anything else was built by the unit for a message
- * it took as new.
+ * it took as new. The unit considers that reply delivered, and it is never
+ * acted on: a note it showed (a Stacked event, say) is gone from the unit's
+ * next reply. So the note is remembered like a left-behind read's, for the
+ * loss rules. It is never credited: it was read once, and a checksum that
+ * holds is no proof against two flipped bits. `status` is undefined when the
+ * reply cannot be decoded.
  */
-export function readStale(gate: ReplyGate, key: string): ReplyGate {
-  return key === gate.accepted ? gate : { ...gate, movedOn: true };
+export function readStale(
+  gate: ReplyGate,
+  key: string,
+  status: PyramidStatus | undefined,
+  prevStacked: boolean,
+): ReplyGate {
+  if (key === gate.accepted) return gate;
+  const note = status === undefined ? undefined : shownNote(status, prevStacked);
+  return { ...gate, movedOn: true, sawNote: seen(gate, note) };
 }

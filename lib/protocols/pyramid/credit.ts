@@ -23,7 +23,10 @@
  *   an outcome (Stacked, Returned, Rejected, Cheated) until a new ack takes it,
  *   so a note that was in the transport and is gone with no outcome and no
  *   power-up flag in the first fresh reply after the gap also reports
- *   `events-lost` with count 1.
+ *   `events-lost` with count 1. So does a note shown by a later reply that
+ *   cannot be the same one: a note only moves forward (accepting, escrowed,
+ *   stacking, Stacked) and keeps its index, so a reply showing an earlier stage
+ *   or another index shows the next note, and the first one's outcome was lost.
  * - for both loss rules, a note that only a read the host did not accept
  *   showed (`sawNote`) counts too: it was probably damage, but when the unit
  *   then powers up or moves on it may be the note whose outcome was lost.
@@ -35,6 +38,7 @@
  */
 import type { DeviceEvent, DeviceRef, RawEvent } from '../../core/events.js';
 import { billValue, type BillTable } from './bills.js';
+import { continuesNote, type NoteSeen } from './note-stage.js';
 import { primaryState, type PrimaryState, type PyramidStatus, type StatusFlag } from './status.js';
 
 export interface ReplyTrack {
@@ -63,10 +67,10 @@ export interface TrackContext {
   readonly gap?: boolean;
   /**
    * Since the previous fresh reply, a reply read but never accepted (confirm.ts)
-   * showed a note in the transport or a new Stacked bit, with this note index.
-   * The loss rules count it as a note the unit may have had.
+   * showed a note in the transport or a new Stacked bit: how far, with this note
+   * index. The loss rules count it as a note the unit may have had.
    */
-  readonly sawNote?: { readonly index: number };
+  readonly sawNote?: NoteSeen;
 }
 
 type Edge = 'rise' | 'fall';
@@ -160,14 +164,28 @@ function stackEvents(s: PyramidStatus, ctx: TrackContext, captured: number): Dev
 /** A note is inside the unit, on its way in (returning is on its way out). */
 const inTransport = (s: PyramidStatus): boolean => s.accepting || s.escrowed || s.stacking;
 
+/** How far the note a status shows in the transport has come (none when it shows none). */
+function transportNote(s: PyramidStatus, index: number): NoteSeen | undefined {
+  if (s.stacking) return { stage: 'stacking', index };
+  if (s.escrowed) return { stage: 'escrowed', index };
+  return s.accepting ? { stage: 'accepting', index } : undefined;
+}
+
 /**
- * The note the previous reply showed in the transport (or an unaccepted read
- * since, `saw`) vanished across a gap with no outcome at all.
+ * The note the previous reply showed in the transport (`before`, or an
+ * unaccepted read since, `saw`) vanished across a gap with no outcome at all:
+ * `s` shows no note, or a note that cannot be that one (an earlier stage or
+ * another index: the next note).
  */
-function vanished(s: PyramidStatus, prev: PyramidStatus | undefined, gap: boolean, saw: boolean): boolean {
-  if (!gap || prev === undefined || !(inTransport(prev) || saw)) return false;
-  if (inTransport(s) || s.returning || s.powerUp) return false; // still there, or the power-up rule's case
-  return !(s.stacked || s.returned || s.rejected || s.cheated);
+function vanished(
+  s: PyramidStatus,
+  gap: boolean,
+  before: NoteSeen | undefined,
+  saw: NoteSeen | undefined,
+): boolean {
+  if (!gap || s.powerUp) return false; // the power-up rule's case
+  if (s.stacked || s.returned || s.rejected || s.cheated) return false;
+  return [before, saw].some((note) => note !== undefined && !continuesNote(s, note));
 }
 
 /** Index to remember for the note now in the transport (0 clears it). */
@@ -225,7 +243,8 @@ export function trackReply(track: ReplyTrack, s: PyramidStatus, ctx: TrackContex
       events.push(lost(ctx));
     }
   }
-  if (prev !== undefined && vanished(s, prev, ctx.gap ?? false, saw)) {
+  const shown = prev && transportNote(prev, track.captured);
+  if (prev !== undefined && vanished(s, ctx.gap ?? false, shown, ctx.sawNote)) {
     events.push(raw(ctx, 'note-outcome-unknown', { index, state: primaryState(prev), gap: true, ...unread }));
     events.push(lost(ctx));
   }

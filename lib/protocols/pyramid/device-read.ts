@@ -64,7 +64,10 @@ export function createReplyReader(deps: ReplyReaderDeps): ReplyReader {
     if (verdict === 'foreign') return IGNORE;
     if (verdict === 'stale') {
       const was = gate.movedOn;
-      gate = readStale(gate, replyKey(frame));
+      // Decoded only for the note it may show (confirm.ts): it is never acted on.
+      const stale = decodeReply(frame);
+      const status = typeof stale === 'string' ? undefined : stale.status;
+      gate = readStale(gate, replyKey(frame), status, deps.prevStacked());
       const moved = gate.movedOn && !was ? ' The unit took a damaged copy of a message as new.' : '';
       deps.diag(
         'stale-reply',

@@ -108,7 +108,11 @@ describe('Pyramid reply confirmation (confirm.ts)', () => {
       const gate: ReplyGate = { ...OPEN_GATE, accepted: 'idle' };
       const seen = readReply(gate, 'stacking', STACKING, false);
       const back = readReply(seen.gate, 'idle', IDLE, false); // the accepted status again
-      expect(back).to.deep.include({ verdict: 'accept', sawNote: { index: 5 }, movedOn: false });
+      expect(back).to.deep.include({
+        verdict: 'accept',
+        sawNote: { index: 5, stage: 'stacking' },
+        movedOn: false,
+      });
       // The confirmed reply itself is not "left behind".
       const twice = readReply(seen.gate, 'stacking', STACKING, false);
       expect(twice.sawNote).to.equal(undefined);
@@ -140,10 +144,38 @@ describe('Pyramid reply confirmation (confirm.ts)', () => {
   describe('readStale', () => {
     it('a late copy of the accepted reply is harmless; any other reply with the other ack means the unit moved on', () => {
       const gate: ReplyGate = { ...OPEN_GATE, accepted: 'idle' };
-      expect(readStale(gate, 'idle').movedOn).to.equal(false);
-      const moved = readStale(gate, 'other');
+      expect(readStale(gate, 'idle', IDLE, false).movedOn).to.equal(false);
+      const moved = readStale(gate, 'other', IDLE, false);
       expect(moved.movedOn).to.equal(true);
       expect(readReply(readReply(moved, 'x', IDLE, false).gate, 'x', IDLE, false).movedOn).to.equal(true);
+    });
+
+    it('a note the unit showed in a reply it then took as delivered is passed on as seen, never as a credit', () => {
+      const gate: ReplyGate = { ...OPEN_GATE, accepted: 'idle' };
+      // Soak seed 222: the unit's answer to a damaged message showed Stacked, index 5.
+      const stacked = status({ idling: true, stacked: true, noteIndex: 5 });
+      const moved = readStale(gate, 'stacked', stacked, false);
+      expect(moved).to.deep.include({ movedOn: true, sawNote: { index: 5, stage: 'stacked' } });
+      const next = readReply(moved, 'idle', IDLE, false);
+      expect(next).to.deep.include({
+        verdict: 'accept',
+        movedOn: true,
+        sawNote: { index: 5, stage: 'stacked' },
+      });
+      // A late copy of the accepted reply, an undecodable one, or a Stacked bit already
+      // accepted shows no note.
+      expect(readStale(gate, 'idle', stacked, false).sawNote).to.equal(undefined);
+      expect(readStale(gate, 'odd', undefined, false).sawNote).to.equal(undefined);
+      expect(readStale(gate, 'linger', stacked, true).sawNote).to.equal(undefined);
+    });
+
+    it('keeps the furthest stage seen, and the index of the latest read that carried one', () => {
+      const gate: ReplyGate = { ...OPEN_GATE, accepted: 'idle' };
+      const first = readStale(gate, 'stacking', STACKING, false);
+      const both = readStale(first, 'accepting', status({ accepting: true }), false);
+      expect(both.sawNote).to.deep.equal({ index: 5, stage: 'stacking' });
+      const other = readStale(first, 'escrowed', status({ escrowed: true, noteIndex: 3 }), false);
+      expect(other.sawNote).to.deep.equal({ index: 3, stage: 'stacking' });
     });
   });
 });

@@ -72,6 +72,23 @@ describe('Pyramid credit rule across a gap', () => {
     expect(events.map((e) => e.type)).to.include('device-reset');
   });
 
+  it('a note being stacked, then a note being accepted after the gap: that is the next note, events-lost 1', () => {
+    const events = across({ stacking: true, noteIndex: 4 }, { accepting: true }, true);
+    expect(lostCount(events)).to.equal(1);
+    const back = across({ stacking: true, noteIndex: 4 }, { escrowed: true, noteIndex: 4 }, true);
+    expect(lostCount(back)).to.equal(1);
+    // Escrowed with another index is another note too; further on with the same index is not.
+    expect(
+      lostCount(across({ escrowed: true, noteIndex: 4 }, { escrowed: true, noteIndex: 5 }, true)),
+    ).to.equal(1);
+    expect(
+      lostCount(across({ escrowed: true, noteIndex: 4 }, { stacking: true, noteIndex: 4 }, true)),
+    ).to.equal(0);
+    expect(lostCount(across({ accepting: true }, { escrowed: true, noteIndex: 4 }, true))).to.equal(0);
+    // Without a gap every reply in between was seen: no rule applies.
+    expect(lostCount(across({ stacking: true, noteIndex: 4 }, { accepting: true }, false))).to.equal(0);
+  });
+
   // A Stacked note whose value is unknown (index 0, none captured) is a loss of its own.
   it('property: one loss per gap when a note in the transport vanished with no outcome, one per Stacked note of unknown value', () => {
     const flags = fc.record({
@@ -91,10 +108,13 @@ describe('Pyramid credit rule across a gap', () => {
       fc.property(flags, flags, fc.boolean(), (before, after, gap) => {
         const events = across({ ...before, powerUp: false }, after, gap);
         const inBefore = before.accepting || before.escrowed || before.stacking;
-        const stillIn = after.accepting || after.escrowed || after.stacking || after.returning;
+        const captured = inBefore ? before.noteIndex : 0;
+        // The same note can only be further on its way in (with the same index), or going back out.
+        const rank = (s: typeof before): number => (s.stacking ? 3 : s.escrowed ? 2 : s.accepting ? 1 : 0);
+        const sameIndex = captured === 0 || after.noteIndex === 0 || after.noteIndex === captured;
+        const stillIn = after.returning || (rank(after) >= rank(before) && rank(after) > 0 && sameIndex);
         const outcome = after.stacked || after.returned || after.rejected || after.cheated;
         const gapLoss = inBefore && (after.powerUp || (gap && !stillIn && !outcome)) ? 1 : 0;
-        const captured = inBefore ? before.noteIndex : 0;
         const unknownStack =
           after.stacked && !before.stacked && after.noteIndex === 0 && captured === 0 ? 1 : 0;
         expect(lostCount(events)).to.equal(gapLoss + unknownStack);
