@@ -179,11 +179,16 @@ describe('Pyramid device: credit exactly once', () => {
         fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 6 }),
         fc.boolean(),
         (faults, bills, escrow) => {
+          // Faults until the last bill has had its 3 s, then a clean line for 5 s: a Stacked
+          // reply waits for a second, confirming read, which a run of faults can delay past
+          // any fixed end (the property is about what is credited, not how fast).
+          const faultyUntil = 4000 + bills.length * 3000;
           const run = runScenario(
-            { untilMs: 4000 + bills.length * 3000, device: { escrow, onEscrow: () => 'stack' } },
+            { untilMs: faultyUntil + 5000, device: { escrow, onEscrow: () => 'stack' } },
             (r) => {
               let n = 0;
               r.sim.override(({ reply }) => {
+                if (r.ts.now() >= faultyUntil) return undefined;
                 const f = faults[n++ % faults.length];
                 if (f === 'drop') return 'silent';
                 if (f === 'corrupt') {
