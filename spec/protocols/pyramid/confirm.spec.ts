@@ -7,19 +7,9 @@ import {
   readStale,
   type ReplyGate,
 } from '../../../lib/protocols/pyramid/confirm.js';
-import {
-  decodeStatusBytes,
-  encodeStatusBytes,
-  type PyramidStatus,
-  type PyramidStatusInit,
-} from '../../../lib/protocols/pyramid/status.js';
+import { decodeStatusBytes, type PyramidStatus } from '../../../lib/protocols/pyramid/status.js';
 import { fromHex } from '../../../lib/core/bytes.js';
-
-function status(init: PyramidStatusInit): PyramidStatus {
-  const s = decodeStatusBytes(encodeStatusBytes({ cassettePresent: true, ...init }));
-  if (s._tag === 'Left') throw s.left;
-  return s.right;
-}
+import { status } from './host-line.js';
 
 function fromBytes(hex: string): PyramidStatus {
   const s = decodeStatusBytes(fromHex(hex));

@@ -15,15 +15,8 @@
  *   back to accepting: that is another note, and the first one is reported lost.
  */
 import { expect } from 'chai';
-import type { Diagnostic } from '../../../lib/core/diagnostics.js';
-import type { CashwireError } from '../../../lib/core/errors.js';
 import type { DeviceEvent, RawEvent } from '../../../lib/core/events.js';
-import { createPyramidDevice } from '../../../lib/protocols/pyramid/device.js';
-import { createPyramidSimulator } from '../../../lib/protocols/pyramid/simulator/simulator.js';
-import type { PyramidSimulator } from '../../../lib/protocols/pyramid/simulator/types.js';
-import { createMemoryPair } from '../../../lib/transport/memory.js';
-import type { Transport } from '../../../lib/transport/transport.js';
-import { createTestScheduler } from '../../helpers/marbles.js';
+import { type HostLineOutcome, runWithHostLine } from './host-line.js';
 
 /** Byte offsets in an 11-byte status reply, and S0 bits. */
 const S0 = 3;
@@ -32,64 +25,11 @@ const ACCEPTING = 0x02;
 const STACKING = 0x08;
 const STACKED = 0x10;
 
-interface Line {
-  readonly sim: PyramidSimulator;
-  /** Virtual time now. */
-  readonly now: () => number;
-  readonly at: (ms: number, work: () => void) => void;
-  /** The next host message arrives with the other ack (and a checksum that still holds). */
-  readonly damageNextWrite: () => void;
-}
-
-interface Outcome {
-  readonly events: DeviceEvent[];
-  readonly errors: (Diagnostic | CashwireError)[];
-  readonly accepted: number;
-}
-
-/** The device against the simulator until `untilMs`, with the host side of the line scripted. */
-function runWithHostLine(untilMs: number, script: (line: Line) => void): Outcome {
-  const ts = createTestScheduler();
-  const events: DeviceEvent[] = [];
-  const errors: (Diagnostic | CashwireError)[] = [];
-  let accepted = 0;
-  ts.run(() => {
-    const [host, end] = createMemoryPair();
-    let damageNext = false;
-    const damaged: Transport = {
-      data$: host.data$,
-      description: host.description,
-      close: () => host.close(),
-      write: (bytes) => {
-        if (!damageNext) return host.write(bytes);
-        damageNext = false;
-        // CTL bit 0 (the ack) and checksum bit 0 flipped: a valid poll with the other ack.
-        const out = bytes.slice();
-        out[2] = out[2]! ^ 1;
-        out[out.length - 1] = out[out.length - 1]! ^ 1;
-        return host.write(out);
-      },
-    };
-    const sim = createPyramidSimulator(end, { scheduler: ts });
-    const device = createPyramidDevice(damaged, { scheduler: ts });
-    device.events$.subscribe((e) => events.push(e));
-    device.errors$.subscribe((e) => errors.push(e));
-    const at = (ms: number, work: () => void): void => void ts.schedule(work, Math.max(0, ms - ts.now()));
-    script({ sim, now: () => ts.now(), at, damageNextWrite: () => (damageNext = true) });
-    at(untilMs, () => {
-      accepted = sim.stats.accepted;
-      device.dispose();
-      sim.dispose();
-    });
-  });
-  return { events, errors, accepted };
-}
-
 const lostCount = (events: readonly DeviceEvent[]): number =>
   events.reduce((n, e) => n + (e.type === 'events-lost' ? e.count : 0), 0);
 const unknownOutcomes = (events: readonly DeviceEvent[]): RawEvent[] =>
   events.filter((e): e is RawEvent => e.type === 'raw' && e.name === 'note-outcome-unknown');
-const movedOn = (out: Outcome): boolean =>
+const movedOn = (out: HostLineOutcome): boolean =>
   out.errors.some((e) => 'kind' in e && e.kind === 'stale-reply' && /as new/.test(e.message));
 
 describe('Pyramid: the unit moves on past a reply the host never accepted (soak seeds 222, 341)', () => {

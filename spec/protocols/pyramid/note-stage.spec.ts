@@ -1,17 +1,6 @@
 import { expect } from 'chai';
 import { continuesNote, laterStage, noteStage } from '../../../lib/protocols/pyramid/note-stage.js';
-import {
-  decodeStatusBytes,
-  encodeStatusBytes,
-  type PyramidStatus,
-  type PyramidStatusInit,
-} from '../../../lib/protocols/pyramid/status.js';
-
-function status(init: PyramidStatusInit): PyramidStatus {
-  const s = decodeStatusBytes(encodeStatusBytes({ cassettePresent: true, ...init }));
-  if (s._tag === 'Left') throw s.left;
-  return s.right;
-}
+import { status } from './host-line.js';
 
 describe('Pyramid note stages (note-stage.ts)', () => {
   it('names how far the note a status shows has come; a Stacked bit already accepted is none', () => {

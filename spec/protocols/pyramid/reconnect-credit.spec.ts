@@ -8,20 +8,10 @@ import type { DeviceEvent } from '../../../lib/core/events.js';
 import { INITIAL_TRACK, trackReply, type ReplyTrack } from '../../../lib/protocols/pyramid/credit.js';
 import { USD_BILLS } from '../../../lib/protocols/pyramid/bills.js';
 import { NO_OUTAGE, noteAnswer, noteLoss } from '../../../lib/protocols/pyramid/outage.js';
-import {
-  decodeStatusBytes,
-  encodeStatusBytes,
-  type PyramidStatus,
-  type PyramidStatusInit,
-} from '../../../lib/protocols/pyramid/status.js';
+import { type PyramidStatusInit } from '../../../lib/protocols/pyramid/status.js';
+import { status } from './host-line.js';
 
 const device = { protocol: 'pyramid', address: 0 } as const;
-
-function status(init: PyramidStatusInit): PyramidStatus {
-  const s = decodeStatusBytes(encodeStatusBytes({ cassettePresent: true, ...init }));
-  if (s._tag === 'Left') throw s.left;
-  return s.right;
-}
 
 /** Feed `before` then `after` (the first fresh reply after the gap, or not). */
 function across(before: PyramidStatusInit, after: PyramidStatusInit, gap: boolean): DeviceEvent[] {

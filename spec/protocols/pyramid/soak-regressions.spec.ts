@@ -16,15 +16,10 @@
  */
 import { expect } from 'chai';
 import type { Diagnostic } from '../../../lib/core/diagnostics.js';
-import type { CashwireError } from '../../../lib/core/errors.js';
 import type { DeviceEvent } from '../../../lib/core/events.js';
-import { createPyramidDevice } from '../../../lib/protocols/pyramid/device.js';
-import { createPyramidSimulator } from '../../../lib/protocols/pyramid/simulator/simulator.js';
 import type { PyramidReplyContext } from '../../../lib/protocols/pyramid/simulator/types.js';
-import { createMemoryPair } from '../../../lib/transport/memory.js';
-import type { Transport } from '../../../lib/transport/transport.js';
-import { createTestScheduler } from '../../helpers/marbles.js';
 import { credits, runScenario, type Run } from './device-harness.js';
+import { runWithHostLine } from './host-line.js';
 
 /** Byte offsets in an 11-byte status reply. */
 const S0 = 3;
@@ -159,54 +154,6 @@ describe('Pyramid soak regressions: one damaged reply never makes or breaks a cr
     expect(implausible.map((d) => /accepted/.test(d.message))).to.deep.equal([false, true]);
   });
 });
-
-/**
- * Host side of the line scripted: `damage` may replace what the host writes.
- * Runs the device against the simulator until `untilMs`.
- */
-function runWithHostLine(
-  untilMs: number,
-  script: (ctx: {
-    sim: ReturnType<typeof createPyramidSimulator>;
-    at: (ms: number, work: () => void) => void;
-    damageNextWrite: () => void;
-  }) => void,
-): { events: DeviceEvent[]; errors: (Diagnostic | CashwireError)[]; accepted: number } {
-  const ts = createTestScheduler();
-  const events: DeviceEvent[] = [];
-  const errors: (Diagnostic | CashwireError)[] = [];
-  let accepted = 0;
-  ts.run(() => {
-    const [host, line] = createMemoryPair();
-    let damageNext = false;
-    const damaged: Transport = {
-      data$: host.data$,
-      description: host.description,
-      close: () => host.close(),
-      write: (bytes) => {
-        if (!damageNext) return host.write(bytes);
-        damageNext = false;
-        // The ack bit (CTL bit 0) and checksum bit 0 flipped: a valid poll with the other ack.
-        const out = bytes.slice();
-        out[2] = out[2]! ^ 1;
-        out[out.length - 1] = out[out.length - 1]! ^ 1;
-        return host.write(out);
-      },
-    };
-    const sim = createPyramidSimulator(line, { scheduler: ts });
-    const device = createPyramidDevice(damaged, { scheduler: ts });
-    device.events$.subscribe((e) => events.push(e));
-    device.errors$.subscribe((e) => errors.push(e));
-    const at = (ms: number, work: () => void): void => void ts.schedule(work, Math.max(0, ms - ts.now()));
-    script({ sim, at, damageNextWrite: () => (damageNext = true) });
-    at(untilMs, () => {
-      accepted = sim.stats.accepted;
-      device.dispose();
-      sim.dispose();
-    });
-  });
-  return { events, errors, accepted };
-}
 
 describe('Pyramid soak regressions: the unit moves on past a reply the host never accepted', () => {
   it('Stacked reply lost, and the resent poll damaged into the other ack: events-lost 1, never silence', () => {
