@@ -38,7 +38,7 @@
  */
 import type { DeviceEvent, DeviceRef, RawEvent } from '../../core/events.js';
 import { billValue, type BillTable } from './bills.js';
-import { continuesNote, type NoteSeen } from './note-stage.js';
+import { continuesNote, type NoteSeen, transportStage } from './note-stage.js';
 import { primaryState, type PrimaryState, type PyramidStatus, type StatusFlag } from './status.js';
 
 export interface ReplyTrack {
@@ -164,33 +164,29 @@ function stackEvents(s: PyramidStatus, ctx: TrackContext, captured: number): Dev
 /** A note is inside the unit, on its way in (returning is on its way out). */
 const inTransport = (s: PyramidStatus): boolean => s.accepting || s.escrowed || s.stacking;
 
-/** How far the note a status shows in the transport has come (none when it shows none). */
-function transportNote(s: PyramidStatus, index: number): NoteSeen | undefined {
-  if (s.stacking) return { stage: 'stacking', index };
-  if (s.escrowed) return { stage: 'escrowed', index };
-  return s.accepting ? { stage: 'accepting', index } : undefined;
-}
-
 /**
- * The note the previous reply showed in the transport (`before`, or an
- * unaccepted read since, `saw`) vanished across a gap with no outcome at all:
- * `s` shows no note, or a note that cannot be that one (an earlier stage or
- * another index: the next note).
+ * The note the previous reply showed in the transport (`prev`, its index
+ * `captured`, or an unaccepted read since, `saw`) vanished across a gap with
+ * no outcome at all: `s` shows no note, or a note that cannot be that one (an
+ * earlier stage or another index: the next note).
  */
 function vanished(
   s: PyramidStatus,
   gap: boolean,
-  before: NoteSeen | undefined,
+  prev: PyramidStatus,
+  captured: number,
   saw: NoteSeen | undefined,
 ): boolean {
   if (!gap || s.powerUp) return false; // the power-up rule's case
   if (s.stacked || s.returned || s.rejected || s.cheated) return false;
-  return [before, saw].some((note) => note !== undefined && !continuesNote(s, note));
+  const stage = transportStage(prev);
+  if (stage !== undefined && !continuesNote(s, { stage, index: captured })) return true;
+  return saw !== undefined && !continuesNote(s, saw);
 }
 
 /** Index to remember for the note now in the transport (0 clears it). */
 function nextCaptured(s: PyramidStatus, prev: PyramidStatus | undefined, captured: number): number {
-  if (s.accepting || s.escrowed || s.stacking) {
+  if (inTransport(s)) {
     if (s.noteIndex !== 0) return s.noteIndex;
     if (s.accepting && !(prev?.accepting ?? false)) return 0; // a new note starts
     return captured;
@@ -209,8 +205,7 @@ export function trackReply(track: ReplyTrack, s: PyramidStatus, ctx: TrackContex
   const { prev } = track;
   const was = (flag: StatusFlag): boolean => (prev ? prev[flag] : baseline(flag));
   // The index of the note being stacked may only be known from earlier replies.
-  const captured =
-    s.noteIndex !== 0 && (s.escrowed || s.stacking || s.accepting) ? s.noteIndex : track.captured;
+  const captured = s.noteIndex !== 0 && inTransport(s) ? s.noteIndex : track.captured;
   const events: DeviceEvent[] = [];
   // A note only an unaccepted read showed counts for the loss rules (never for a credit).
   const saw = ctx.sawNote !== undefined;
@@ -243,8 +238,7 @@ export function trackReply(track: ReplyTrack, s: PyramidStatus, ctx: TrackContex
       events.push(lost(ctx));
     }
   }
-  const shown = prev && transportNote(prev, track.captured);
-  if (prev !== undefined && vanished(s, ctx.gap ?? false, shown, ctx.sawNote)) {
+  if (prev !== undefined && vanished(s, ctx.gap ?? false, prev, track.captured, ctx.sawNote)) {
     events.push(raw(ctx, 'note-outcome-unknown', { index, state: primaryState(prev), gap: true, ...unread }));
     events.push(lost(ctx));
   }

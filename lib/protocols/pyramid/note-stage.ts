@@ -22,7 +22,11 @@ export interface NoteSeen {
  * already had is no new note.
  */
 export function noteStage(s: PyramidStatus, prevStacked: boolean): NoteStage | undefined {
-  if (s.stacked && !prevStacked) return 'stacked';
+  return s.stacked && !prevStacked ? 'stacked' : transportStage(s);
+}
+
+/** The stage of the note a status shows inside the unit on its way in (none without one). */
+export function transportStage(s: PyramidStatus): NoteStage | undefined {
   if (s.stacking) return 'stacking';
   if (s.escrowed) return 'escrowed';
   return s.accepting ? 'accepting' : undefined;
@@ -38,7 +42,7 @@ export const laterStage = (a: NoteStage, b: NoteStage): NoteStage =>
  */
 export function continuesNote(s: PyramidStatus, seen: NoteSeen): boolean {
   if (s.returning) return seen.stage !== 'stacked';
-  const now = s.stacking ? 'stacking' : s.escrowed ? 'escrowed' : s.accepting ? 'accepting' : undefined;
+  const now = transportStage(s);
   if (now === undefined || ORDER.indexOf(now) < ORDER.indexOf(seen.stage)) return false;
   return seen.index === 0 || s.noteIndex === 0 || s.noteIndex === seen.index;
 }
