@@ -5,14 +5,9 @@
  * unit on goes out behind it.
  */
 import { expect } from 'chai';
-import { VirtualAction, VirtualTimeScheduler, filter } from 'rxjs';
-import { createCcTalkBus } from '../../../lib/protocols/cctalk/bus.js';
+import { filter } from 'rxjs';
 import { createCcTalkCoinAcceptor } from '../../../lib/protocols/cctalk/coin-acceptor.js';
-import type { DeviceEvent } from '../../../lib/core/events.js';
-import { createCcTalkSimulator } from '../../../lib/protocols/cctalk/simulator/index.js';
-import { createMemoryPair } from '../../../lib/transport/memory.js';
-import type { Transport } from '../../../lib/transport/transport.js';
-import { createHarness, credits, switchesOn, virtualClock } from './harness.js';
+import { createHarness, credits, switchesOn } from './harness.js';
 
 /**
  * An acceptor whose unit notes every switch-on (`ons`), and calls disable()
@@ -131,37 +126,31 @@ describe("ccTalk coin acceptor: switched on behind the driver's back while disab
 
 describe('ccTalk coin acceptor: a disable() whose 228 never reached the unit', () => {
   it('is carried out by the next polls once the line is back, long before the periodic check', () => {
-    const scheduler = new VirtualTimeScheduler(VirtualAction, 0);
-    const clock = virtualClock(scheduler);
-    const [host, device] = createMemoryPair();
     // While the line is bad, every 228 from the host is lost on the way (header: 4th byte).
     let dropping = false;
-    const line: Transport = {
+    const h = createHarness({}, {}, (device) => ({
       ...device,
       data$: device.data$.pipe(filter((f) => !(dropping && f[3] === 228))),
-    };
-    const sim = createCcTalkSimulator(line, { scheduler });
-    const bus = createCcTalkBus(host, { scheduler });
-    const acceptor = createCcTalkCoinAcceptor(bus, { scheduler });
-    const events: DeviceEvent[] = [];
-    acceptor.events$.subscribe((e) => events.push(e));
+    }));
+    const acceptor = createCcTalkCoinAcceptor(h.bus, { scheduler: h.scheduler });
+    const { events } = h.collect(acceptor);
     const raws = (): string[] => events.flatMap((e) => (e.type === 'raw' ? [e.name] : []));
     const failures: unknown[] = [];
-    clock.at(500, () => sim.insertCoin(1));
-    clock.at(1000, () => {
+    h.at(500, () => h.sim.insertCoin(1));
+    h.at(1000, () => {
       dropping = true;
       acceptor.disable().subscribe({ error: (e: unknown) => failures.push(e) });
     });
     // The unit still takes coins meanwhile; the first attempt to switch it off again (a master
     // inhibit check right after the failure, resent for 1.2 s) is lost too.
-    clock.at(4000, () => (dropping = false));
-    clock.at(5000, () => sim.insertCoin(1));
-    clock.runUntil(6000);
+    h.at(4000, () => (dropping = false));
+    h.at(5000, () => h.sim.insertCoin(1));
+    h.runUntil(6000);
 
     expect(failures).to.have.length(1);
     expect(raws()).to.include('accepting-unexpectedly');
     expect(credits(events)).to.deep.equal([1]);
-    expect(sim.stats).to.include({ inserted: 2, accepted: 1, rejected: 1 });
+    expect(h.sim.stats).to.include({ inserted: 2, accepted: 1, rejected: 1 });
     acceptor.dispose();
   });
 });

@@ -14,6 +14,7 @@ import {
   createCcTalkSimulator,
 } from '../../../lib/protocols/cctalk/simulator/index.js';
 import { type MemoryTransport, createMemoryPair } from '../../../lib/transport/memory.js';
+import type { Transport } from '../../../lib/transport/transport.js';
 
 export interface Harness {
   readonly scheduler: VirtualTimeScheduler;
@@ -43,13 +44,18 @@ export function virtualClock(scheduler: VirtualTimeScheduler): Pick<Harness, 'at
   };
 }
 
+/**
+ * A bus and a simulator on one line in virtual time. `deviceLine` may stand
+ * between the line and the simulator (to lose host frames on the way, say).
+ */
 export function createHarness(
   sim: Omit<CcTalkSimulatorOptions, 'scheduler'> = {},
   bus: Omit<CcTalkBusOptions, 'scheduler'> = {},
+  deviceLine: (device: Transport) => Transport = (device) => device,
 ): Harness {
   const scheduler = new VirtualTimeScheduler(VirtualAction, 0);
   const [host, device] = createMemoryPair();
-  const simulator = createCcTalkSimulator(device, { scheduler, ...sim });
+  const simulator = createCcTalkSimulator(deviceLine(device), { scheduler, ...sim });
   const b = createCcTalkBus(host, { scheduler, ...bus });
   const diagnostics: Diagnostic[] = [];
   b.diagnostics$.subscribe((d) => diagnostics.push(d));
