@@ -40,7 +40,8 @@ describe('ccTalk CLI pieces', function () {
       },
       mon.io,
     );
-    for (let i = 0; i < 100 && !mon.out.some((l) => /cctalk:02\s+state\s+enabled/.test(l)); i++) await wait(50);
+    for (let i = 0; i < 100 && !mon.out.some((l) => /cctalk:02\s+state\s+enabled/.test(l)); i++)
+      await wait(50);
     sim.stdin.next('coin 8');
     for (let i = 0; i < 40 && !mon.out.some((l) => l.includes('credit')); i++) await wait(50);
     sim.stdin.next('stats');
