@@ -209,16 +209,6 @@ export interface EsspSplitResult {
   readonly rest: Uint8Array;
 }
 
-/**
- * Split bytes holding any number of frames by their own LENGTH fields, using
- * the same rules as the streaming receiver (`createEsspParser`): junk before
- * an STX is reported as `discarded`; LENGTH 0 or a failed CRC abandons the
- * frame and the search goes on from a frame start it may have hidden
- * ({@link hiddenStx}), else after it; a lone 0x7F inside a frame (`resync`)
- * abandons it too, the frames it hid are searched for in its own bytes, and
- * the next frame starts at the lone 0x7F;
- * bytes already covered by a diagnostic are not reported twice.
- */
 /** Where to go on after the failed attempt `bytes[start..end)`: a hidden STX in it, or its end. */
 function rescanFrom(bytes: Uint8Array, start: number, end: number): number {
   const hidden = hiddenStx(bytes.subarray(start, end), end - start);
@@ -234,9 +224,8 @@ function framesHiddenIn(bytes: Uint8Array, start: number, end: number): EsspSpli
   const found: EsspSplitItem[] = [];
   let from = start;
   for (;;) {
-    const hidden = hiddenStx(bytes.subarray(from, end), end - from);
-    if (hidden < 0) return found;
-    const at = from + hidden;
+    const at = rescanFrom(bytes, from, end);
+    if (at === end) return found;
     const { items, rest } = splitFrames(bytes.subarray(at, end));
     for (const item of items) if (item.type === 'frame') found.push({ ...item, offset: item.offset + at });
     if (rest.length === 0) return found;
@@ -244,6 +233,16 @@ function framesHiddenIn(bytes: Uint8Array, start: number, end: number): EsspSpli
   }
 }
 
+/**
+ * Split bytes holding any number of frames by their own LENGTH fields, using
+ * the same rules as the streaming receiver (`createEsspParser`): junk before
+ * an STX is reported as `discarded`; LENGTH 0 or a failed CRC abandons the
+ * frame and the search goes on from a frame start it may have hidden
+ * ({@link hiddenStx}), else after it; a lone 0x7F inside a frame (`resync`)
+ * abandons it too, the frames it hid are searched for in its own bytes, and
+ * the next frame starts at the lone 0x7F;
+ * bytes already covered by a diagnostic are not reported twice.
+ */
 export function splitFrames(bytes: Uint8Array): EsspSplitResult {
   const items: EsspSplitItem[] = [];
   const n = bytes.length;
